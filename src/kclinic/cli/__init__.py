@@ -1,0 +1,1 @@
+"""The `kclinic` command line. Pure commands (score, dose, screen, pk) never import Django."""

@@ -1,0 +1,20 @@
+"""The `kclinic` console script."""
+
+from __future__ import annotations
+
+import click
+
+from kclinic import __version__
+from kclinic.cli.demo import demo_command
+from kclinic.cli.instruments import instruments_command, score_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kclinic")
+def main() -> None:
+    """kclinic: software for running a ketamine infusion therapy service."""
+
+
+main.add_command(instruments_command)
+main.add_command(score_command)
+main.add_command(demo_command)

@@ -10,7 +10,9 @@ values, or a kclinic default chosen where no source gives a number (policy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
 
 Confidence = Literal["verified", "secondary", "unverified", "derived", "policy"]
 
@@ -41,3 +43,11 @@ KCLINIC_POLICY = Source(
     "the clinic's medical director must review it before use",
     confidence="policy",
 )
+
+
+@dataclass(frozen=True)
+class Cited(Generic[T]):
+    """A clinical value and the source it was taken from (protocol data is built of these)."""
+
+    value: T
+    source: Source

@@ -23,7 +23,9 @@ def describe(instrument: Instrument) -> dict[str, object]:
         "respondent": instrument.respondent,
         "recall_period": instrument.recall_period,
         "items": len(instrument.items),
-        "total_range": [instrument.min_total, instrument.max_total],
+        "total_range": None
+        if instrument.min_total is None
+        else [instrument.min_total, instrument.max_total],
         "band_tables": [table.name for table in instrument.band_tables],
         "default_band_table": instrument.default_band_table,
         "options": {
@@ -46,14 +48,17 @@ def instruments_command(as_json: bool) -> None:
         emit_json(listing)
         return
     table = Table(title="Instruments")
-    for column in ("id", "name", "items", "range", "band tables", "licence"):
+    table.add_column("id", no_wrap=True)
+    for column in ("name", "items", "range", "band tables", "licence"):
         table.add_column(column)
     for entry, instrument in zip(listing, instruments.all_instruments(), strict=True):
         table.add_row(
             instrument.id,
             instrument.name,
             str(len(instrument.items)),
-            f"{instrument.min_total}-{instrument.max_total}",
+            "-"
+            if instrument.min_total is None
+            else f"{instrument.min_total}-{instrument.max_total}",
             ", ".join(str(name) for name in entry["band_tables"]) or "-",  # type: ignore[attr-defined]
             instrument.licence.status,
         )

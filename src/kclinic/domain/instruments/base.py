@@ -174,8 +174,8 @@ class Instrument:
     respondent: Literal["patient", "clinician"]
     recall_period: str | None
     items: tuple[Item, ...]
-    min_total: int
-    max_total: int
+    min_total: int | None  # None for scales whose result is a rule, not a sum (C-SSRS)
+    max_total: int | None
     licence: Licence
     sources: tuple[Source, ...]
     scorer: Scorer
@@ -194,6 +194,8 @@ class Instrument:
         if self.default_band_table is not None and self.default_band_table not in names:
             raise ConfigurationError(f"{self.id}: default band table is not one of {names}")
         for table in self.band_tables:
+            if self.min_total is None or self.max_total is None:
+                raise ConfigurationError(f"{self.id}: band tables need a total range")
             table.check_covers(self.min_total, self.max_total)
         object.__setattr__(self, "codes", MappingProxyType(dict(self.codes)))
 
@@ -280,6 +282,8 @@ class Instrument:
         chosen = self.resolve_options(options)
         table = band_table if isinstance(band_table, BandTable) else self.band_table(band_table)
         if isinstance(band_table, BandTable):
+            if self.min_total is None or self.max_total is None:
+                raise UnknownNameError(f"{self.id}.band_table", band_table.name, ())
             band_table.check_covers(self.min_total, self.max_total)
         values = self.normalise(answers, chosen)
         tally = self.scorer(values, chosen)

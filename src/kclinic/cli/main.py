@@ -6,7 +6,9 @@ import click
 
 from kclinic import __version__
 from kclinic.cli.demo import demo_command
+from kclinic.cli.dose import dose_command
 from kclinic.cli.instruments import instruments_command, score_command
+from kclinic.cli.screen import screen_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,3 +20,5 @@ def main() -> None:
 main.add_command(instruments_command)
 main.add_command(score_command)
 main.add_command(demo_command)
+main.add_command(dose_command)
+main.add_command(screen_command)

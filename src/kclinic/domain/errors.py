@@ -30,10 +30,17 @@ class ValidationError(KclinicError, ValueError):
         self.value = value
         self.allowed = allowed
         self.detail = detail
-        message = f"{field}: {value!r} is not allowed; allowed: {allowed}"
+        message = f"{field}: {_show(value)} is not allowed; allowed: {allowed}"
         if detail:
             message = f"{message} ({detail})"
         super().__init__(message)
+
+
+def _show(value: object) -> str:
+    # Numbers read as numbers (never "Decimal('1.2')"); text is quoted so blanks show.
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
 
 
 class OutOfRangeError(ValidationError):

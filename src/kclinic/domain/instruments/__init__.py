@@ -16,12 +16,13 @@ from kclinic.domain.instruments.gad7 import GAD7
 from kclinic.domain.instruments.hamd17 import HAMD17
 from kclinic.domain.instruments.madrs import MADRS
 from kclinic.domain.instruments.moaas import MOAAS
+from kclinic.domain.instruments.msm import MSM
 from kclinic.domain.instruments.pcl5 import PCL5
 from kclinic.domain.instruments.phq9 import PHQ9
 from kclinic.domain.instruments.qids_sr16 import QIDS_SR16
 
 # Order of listing: self-report symptom scales, clinician-rated scales, suicide risk,
-# chair-side scales, recovery.
+# chair-side scales, recovery, staging.
 _ORDER: tuple[Instrument, ...] = (
     PHQ9,
     GAD7,
@@ -34,6 +35,7 @@ _ORDER: tuple[Instrument, ...] = (
     PCL5,
     MOAAS,
     ALDRETE,
+    MSM,
 )
 REGISTRY: dict[str, Instrument] = {instrument.id: instrument for instrument in _ORDER}
 

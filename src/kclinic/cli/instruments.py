@@ -118,7 +118,8 @@ def _print_result(instrument: Instrument, result: ScoreResult) -> None:
     total = "incomplete: no total" if result.total is None else str(result.total)
     console.print(f"total: [bold]{total}[/bold]")
     if result.band is not None:
-        console.print(f"band: [bold]{result.band}[/bold] ({result.band_table or 'rule'})")
+        rule = ", ".join(f"{name}={value}" for name, value in result.options.items())
+        console.print(f"band: [bold]{result.band}[/bold] ({result.band_table or 'rule ' + rule})")
     for name, value in result.subscales.items():
         console.print(f"{name}: {value}")
     for name, met in result.criteria.items():

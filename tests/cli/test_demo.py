@@ -1,0 +1,14 @@
+"""`kclinic demo` runs the whole tour through the installed console script."""
+
+from kclinic.cli.demo import TOUR
+
+
+def test_demo_runs_every_step_of_the_tour(kclinic):
+    run = kclinic("demo")
+    assert run.code == 0, run.err
+    assert run.out.count("kclinic ") >= len(TOUR)
+    assert "SAFETY FLAG: suicidal_ideation" in run.out
+    assert "band: severe (mueller-2003)" in run.out
+    assert "band: high (rule triage=columbia)" in run.out
+    assert "45.95" in run.out  # 0.5 mg/kg on the 120 kg man's adjusted weight of 91.91 kg
+    assert "OVERRIDE-NEEDED" in run.out

@@ -38,7 +38,10 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff format src tests bench
 
 bench: $(STAMP_DEV)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@bash bench/peers.sh
+	@for script in bench/*.py; do echo "== $$script"; \
+		if [ "$$script" = bench/pk.py ]; then py=bench/.venv/bin/python; else py=$(BIN)/python; fi; \
+		$$py $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

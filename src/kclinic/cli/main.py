@@ -8,6 +8,7 @@ from kclinic import __version__
 from kclinic.cli.demo import demo_command
 from kclinic.cli.dose import dose_command
 from kclinic.cli.instruments import instruments_command, score_command
+from kclinic.cli.pk import pk_group
 from kclinic.cli.screen import screen_command
 
 
@@ -22,3 +23,4 @@ main.add_command(score_command)
 main.add_command(demo_command)
 main.add_command(dose_command)
 main.add_command(screen_command)
+main.add_command(pk_group)

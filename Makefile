@@ -27,11 +27,19 @@ demo: $(STAMP_RUN)
 check: $(STAMP_DEV)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy
+	KCLINIC_MODE=test $(BIN)/mypy
 	$(BIN)/lint-imports
+	KCLINIC_MODE=test DATABASE_URL=sqlite://:memory: DJANGO_SETTINGS_MODULE=kclinic.web.settings \
+		$(BIN)/python -m django makemigrations --check --dry-run
 
+# Every suite on SQLite; then, when KCLINIC_TEST_POSTGRES_URL is set (CI sets it), the
+# database suites again on PostgreSQL. An unreachable database fails the run, never skips it.
 test: check
 	$(BIN)/pytest
+	@if [ -n "$$KCLINIC_TEST_POSTGRES_URL" ]; then \
+		echo "== database suites on PostgreSQL ($$KCLINIC_TEST_POSTGRES_URL)"; \
+		DATABASE_URL="$$KCLINIC_TEST_POSTGRES_URL" $(BIN)/pytest tests/web; \
+	fi
 
 format: $(STAMP_DEV)
 	$(BIN)/ruff check --fix src tests bench

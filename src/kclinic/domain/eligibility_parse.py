@@ -251,7 +251,7 @@ def _ect(value: object, path: str) -> EctCourse:
 def _comorbidity(value: object, path: str) -> Comorbidity:
     if value not in COMORBIDITIES:
         raise UnknownNameError(path, value, COMORBIDITIES)
-    return value
+    return cast(Comorbidity, value)
 
 
 def _blood_pressure(value: object, path: str) -> BloodPressure:

@@ -1,0 +1,18 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from kclinic.web.accounts.policy import Action, allowed
+
+
+def staff(request: HttpRequest) -> dict[str, object]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {
+        "can_view_patients": allowed(user, Action.VIEW_PATIENT),
+        "can_view_audit": allowed(user, Action.VIEW_AUDIT),
+        "role_label": user.get_role_display(),
+    }

@@ -1,0 +1,80 @@
+"""Who may do what: the written permission policy (docs/security.md), enforced in services.
+
+Default deny: an action not listed for a role is refused. Patient data is further limited to
+the sites a user belongs to, so staff of another site see nothing of a patient they have no
+relation to. Views and API endpoints call the same services, so the policy holds on every path.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+
+from kclinic.web.accounts.models import Role
+
+if TYPE_CHECKING:
+    from kclinic.web.accounts.models import Site, User
+
+
+class Action(StrEnum):
+    VIEW_PATIENT = "view_patient"
+    REGISTER_PATIENT = "register_patient"
+    EDIT_DEMOGRAPHICS = "edit_demographics"
+    RECORD_CLINICAL_DATA = "record_clinical_data"  # allergies, medications, diagnoses, weight
+    SCREEN_ELIGIBILITY = "screen_eligibility"
+    OVERRIDE_SCREENING = "override_screening"
+    RECORD_CONSENT = "record_consent"
+    MANAGE_COURSE = "manage_course"
+    SCHEDULE_SESSION = "schedule_session"
+    RECORD_ASSESSMENT = "record_assessment"
+    RESOLVE_SAFETY_TASK = "resolve_safety_task"
+    WRITE_NOTE = "write_note"
+    SIGN_NOTE = "sign_note"
+    VIEW_AUDIT = "view_audit"
+    EXPORT_AUDIT = "export_audit"
+
+
+P, N, F, C, A, X = (
+    Role.PRESCRIBER,
+    Role.NURSE,
+    Role.FRONT_DESK,
+    Role.COMPLIANCE,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+
+POLICY: dict[Action, frozenset[str]] = {
+    Action.VIEW_PATIENT: frozenset({P, N, F, C, A}),
+    Action.REGISTER_PATIENT: frozenset({P, N, F}),
+    Action.EDIT_DEMOGRAPHICS: frozenset({P, N, F}),
+    Action.RECORD_CLINICAL_DATA: frozenset({P, N}),
+    Action.SCREEN_ELIGIBILITY: frozenset({P, N}),
+    Action.OVERRIDE_SCREENING: frozenset({P}),
+    Action.RECORD_CONSENT: frozenset({P, N}),
+    Action.MANAGE_COURSE: frozenset({P}),
+    Action.SCHEDULE_SESSION: frozenset({P, N, F}),
+    Action.RECORD_ASSESSMENT: frozenset({P, N}),
+    Action.RESOLVE_SAFETY_TASK: frozenset({P}),
+    Action.WRITE_NOTE: frozenset({P, N}),
+    Action.SIGN_NOTE: frozenset({P, N}),
+    Action.VIEW_AUDIT: frozenset({C, A}),
+    Action.EXPORT_AUDIT: frozenset({C}),
+}
+# Administrators manage accounts and sites in the admin; they see no patient data.
+
+
+def allowed(user: User, action: Action, site: Site | None = None) -> bool:
+    """True when the user's role may do `action` and, for patient data, belongs to `site`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role not in POLICY[action]:
+        return False
+    return site is None or user.sites.filter(pk=site.pk).exists()
+
+
+def require(user: User, action: Action, site: Site | None = None) -> None:
+    """Raise PermissionDenied unless `allowed`."""
+    if not allowed(user, action, site):
+        raise PermissionDenied(f"{action.value} is not permitted for this user here")

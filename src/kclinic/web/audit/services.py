@@ -1,0 +1,111 @@
+"""Writing and verifying the audit trail. Every service that creates, changes, signs, exports
+or shows patient data calls `record` inside its own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from kclinic.web.audit.chain import GENESIS, event_hash
+from kclinic.web.audit.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from kclinic.web.accounts.models import User
+
+CHAIN = "main"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and from where; built once per request at the edge."""
+
+    user: User | None
+    source_address: str | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Actor:
+        user = request.user if request.user.is_authenticated else None
+        return cls(user=user, source_address=request.META.get("REMOTE_ADDR"))
+
+
+def record(
+    actor: Actor,
+    action: str,
+    *,
+    patient_public_id: uuid.UUID | None = None,
+    object_type: str = "",
+    object_id: object = "",
+    detail: Mapping[str, object] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Runs in the caller's transaction (or its own)."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            name=CHAIN, defaults={"seq": 0, "hash": GENESIS}
+        )
+        user = actor.user
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=at or timezone.now(),
+            user_public_id=user.public_id if user else None,
+            username=user.username if user else "",
+            role=user.role if user else "",
+            patient_public_id=patient_public_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            source_address=actor.source_address,
+            detail=dict(detail or {}),
+            prev_hash=head.hash,
+        )
+        event.hash = event_hash(event.content(), head.hash)
+        event.save()
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int | None
+    reason: str
+
+
+def verify(batch: int = 2000) -> tuple[int, Break | None]:
+    """Recompute the chain. Returns (events checked, first break or None)."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for event in _in_order(batch):
+        if event.seq != expected_seq:
+            return checked, Break(
+                event.seq, f"sequence jumps from {expected_seq - 1} to {event.seq} (row removed)"
+            )
+        if event.prev_hash != expected_prev:
+            return checked, Break(event.seq, "previous-hash link broken (row inserted or moved)")
+        if event_hash(event.content(), event.prev_hash) != event.hash:
+            return checked, Break(event.seq, "content does not match its hash (row altered)")
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(name=CHAIN).first()
+    if head is not None and (head.seq != checked or head.hash != expected_prev):
+        return checked, Break(None, f"chain head says {head.seq} events; found {checked}")
+    return checked, None
+
+
+def _in_order(batch: int) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq

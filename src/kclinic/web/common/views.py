@@ -1,0 +1,53 @@
+"""What every patient page does: find the patient the user may see, audit the view, build the
+banner; and how a core ValidationError becomes a form error on the named field."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
+
+from kclinic.domain.errors import KclinicError, ValidationError
+from kclinic.web.accounts.models import User
+from kclinic.web.audit.services import Actor, record
+from kclinic.web.patients.models import Patient
+from kclinic.web.patients.selectors import banner, patient_for
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind `login_required`: its user is a signed-in staff member."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+def patient_page(
+    request: AuthedRequest, patient_id: uuid.UUID, page: str, *, audit: bool = True
+) -> tuple[Patient, dict[str, Any]]:
+    """The patient (404 if not visible), with the page context holding the banner.
+
+    Every GET of a page that shows patient data writes a `view` audit row naming the page.
+    """
+    patient = patient_for(request.user, patient_id)
+    if audit and request.method == "GET":
+        record(
+            Actor.from_request(request),
+            "view",
+            patient_public_id=patient.public_id,
+            object_type="page",
+            object_id=page,
+        )
+    return patient, {"banner": banner(patient, timezone.localdate()), "tab": page}
+
+
+def attach_error(form: forms.Form, error: KclinicError) -> None:
+    """Show a core error on the field it names, or on the form as a whole."""
+    field = getattr(error, "field", None)
+    if isinstance(error, ValidationError) and field in form.fields:
+        form.add_error(field, str(error))
+    else:
+        form.add_error(None, str(error))

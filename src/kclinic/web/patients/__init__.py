@@ -1,0 +1,1 @@
+"""Patients: demographics, contacts and escort, allergies, medications, diagnoses, weight."""

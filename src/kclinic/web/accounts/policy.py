@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class Action(StrEnum):
-    VIEW_PATIENT = "view_patient"
+    VIEW_PATIENT = "view_patient"  # banner, demographics, schedule
+    VIEW_CLINICAL = "view_clinical"  # screenings, assessments, notes, courses' clinical detail
     REGISTER_PATIENT = "register_patient"
     EDIT_DEMOGRAPHICS = "edit_demographics"
     RECORD_CLINICAL_DATA = "record_clinical_data"  # allergies, medications, diagnoses, weight
@@ -47,6 +48,7 @@ P, N, F, C, A, X = (
 
 POLICY: dict[Action, frozenset[str]] = {
     Action.VIEW_PATIENT: frozenset({P, N, F, C, A}),
+    Action.VIEW_CLINICAL: frozenset({P, N, C, A}),
     Action.REGISTER_PATIENT: frozenset({P, N, F}),
     Action.EDIT_DEMOGRAPHICS: frozenset({P, N, F}),
     Action.RECORD_CLINICAL_DATA: frozenset({P, N}),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 
 from kclinic import __version__
-from kclinic.cli.demo import demo_command
 from kclinic.cli.dose import dose_command
 from kclinic.cli.instruments import instruments_command, score_command
 from kclinic.cli.pk import pk_group
 from kclinic.cli.screen import screen_command
+from kclinic.cli.tour import tour_command
 from kclinic.cli.web import (
     audit_group,
     createadmin_command,
+    demo_command,
     migrate_command,
     serve_command,
     token_group,
@@ -25,11 +26,20 @@ def main() -> None:
     """kclinic: software for running a ketamine infusion therapy service."""
 
 
-main.add_command(instruments_command)
-main.add_command(score_command)
-main.add_command(demo_command)
-main.add_command(pk_group)
-main.add_command(dose_command)
-main.add_command(screen_command)
-for command in (migrate_command, serve_command, createadmin_command, audit_group, token_group):
+for command in (
+    # the clinical core (pure: never loads Django)
+    instruments_command,
+    score_command,
+    dose_command,
+    screen_command,
+    pk_group,
+    tour_command,
+    # the clinic application
+    demo_command,
+    serve_command,
+    migrate_command,
+    createadmin_command,
+    audit_group,
+    token_group,
+):
     main.add_command(command)

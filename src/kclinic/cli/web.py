@@ -128,3 +128,39 @@ def token_create_command(username: str, name: str) -> None:
     if user is None:
         fail(f"username: {username!r} is not an active user")
     click.echo(issue_token(user, name))
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Empty the database and load the demo again.")
+@click.option("--no-serve", is_flag=True, help="Load only; do not start the server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def demo_command(context: click.Context, reset: bool, no_serve: bool, host: str, port: int) -> None:
+    """Load the synthetic demo clinic and serve it at http://HOST:PORT."""
+    os.environ.setdefault("KCLINIC_MODE", "demo")
+    ensure_var_dir()
+    setup_django()
+    from django.core.management import call_command
+    from rich.table import Table
+
+    from kclinic.cli.output import console
+    from kclinic.web.demo.loader import PASSWORD, load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if reset:
+        call_command("flush", interactive=False, verbosity=0)
+    report = load()
+    if report.loaded:
+        console.print(f"demo clinic loaded: {report.patients} patients in {report.seconds:.1f} s")
+    else:
+        console.print("demo clinic already loaded (kclinic demo --reset starts over)")
+    table = Table(title=f"Demo logins (password for all: {PASSWORD})")
+    for column in ("username", "role", "sites"):
+        table.add_column(column)
+    for row in report.staff:
+        table.add_row(*row)
+    console.print(table)
+    if not no_serve:
+        console.print(f"serving at http://{host}:{port}  (Ctrl-C stops)")
+        context.invoke(serve_command, host=host, port=port, workers=2)

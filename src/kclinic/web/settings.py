@@ -192,6 +192,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [Path(__file__).parent / "static"]
 # collectstatic (run by `kclinic serve` in production) fills STATIC_ROOT; other modes serve
 # straight from the apps through whitenoise's finders.
 STATIC_ROOT = BASE_DIR / "var" / "static" if MODE == "production" else None

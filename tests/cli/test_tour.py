@@ -1,10 +1,10 @@
-"""`kclinic demo` runs the whole tour through the installed console script."""
+"""`kclinic tour` runs the whole tour through the installed console script."""
 
-from kclinic.cli.demo import TOUR
+from kclinic.cli.tour import TOUR
 
 
-def test_demo_runs_every_step_of_the_tour(kclinic):
-    run = kclinic("demo")
+def test_tour_runs_every_step(kclinic):
+    run = kclinic("tour")
     assert run.code == 0, run.err
     assert run.out.count("kclinic ") >= len(TOUR)
     assert "SAFETY FLAG: suicidal_ideation" in run.out

@@ -1,4 +1,4 @@
-"""`kclinic demo`: a short scripted tour of the clinical core (until the web app serves one)."""
+"""`kclinic tour`: a short scripted tour of the clinical core from the command line."""
 
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ TOUR: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-@click.command("demo")
+@click.command("tour")
 @click.pass_context
-def demo_command(context: click.Context) -> None:
+def tour_command(context: click.Context) -> None:
     """Run a short scripted tour of the clinical core."""
     root = context.find_root().command
     for title, args in TOUR:

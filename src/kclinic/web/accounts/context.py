@@ -13,6 +13,7 @@ def staff(request: HttpRequest) -> dict[str, object]:
         return {}
     return {
         "can_view_patients": allowed(user, Action.VIEW_PATIENT),
+        "can_view_clinical": allowed(user, Action.VIEW_CLINICAL),
         "can_view_audit": allowed(user, Action.VIEW_AUDIT),
         "role_label": user.get_role_display(),
     }

@@ -7,12 +7,14 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
 from kclinic.domain.errors import KclinicError, ValidationError
 from kclinic.web.accounts.models import User
+from kclinic.web.accounts.policy import Action, allowed
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.patients.models import Patient
 from kclinic.web.patients.selectors import banner, patient_for
@@ -25,14 +27,23 @@ class AuthedRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+# Tabs that show clinical detail need view_clinical; the rest need view_patient (front desk
+# sees demographics and the schedule, not scores, notes or safety tasks).
+CLINICAL_PAGES = frozenset({"screening", "assessments", "notes", "tasks"})
+
+
 def patient_page(
     request: AuthedRequest, patient_id: uuid.UUID, page: str, *, audit: bool = True
 ) -> tuple[Patient, dict[str, Any]]:
     """The patient (404 if not visible), with the page context holding the banner.
 
-    Every GET of a page that shows patient data writes a `view` audit row naming the page.
+    Raises PermissionDenied when the user's role may not see this page. Every GET of a page
+    that shows patient data writes a `view` audit row naming the page.
     """
     patient = patient_for(request.user, patient_id)
+    clinical = allowed(request.user, Action.VIEW_CLINICAL, patient.site)
+    if page in CLINICAL_PAGES and not clinical:
+        raise PermissionDenied(f"{page} needs view_clinical")
     if audit and request.method == "GET":
         record(
             Actor.from_request(request),
@@ -41,7 +52,12 @@ def patient_page(
             object_type="page",
             object_id=page,
         )
-    return patient, {"banner": banner(patient, timezone.localdate()), "tab": page}
+    context = {
+        "banner": banner(patient, timezone.localdate(), show_clinical=clinical),
+        "tab": page,
+        "can_view_clinical": clinical,
+    }
+    return patient, context
 
 
 def attach_error(form: forms.Form, error: KclinicError) -> None:

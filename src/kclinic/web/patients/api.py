@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kclinic.web.accounts.policy import Action, allowed
@@ -80,26 +80,29 @@ def get_patient(request: AuthedRequest, patient_id: uuid.UUID) -> Patient:
 
 
 @router.post("/", response={201: PatientOut})
-def create_patient(request: AuthedRequest, payload: PatientIn) -> tuple[int, Patient]:
+def create_patient(request: AuthedRequest, payload: PatientIn) -> Status[Patient]:
     user = request.user
     sites = user.sites.all()
     site = sites.filter(code=payload.site).first() if payload.site else sites.first()
     if site is None:
         raise PermissionDenied("register_patient is not permitted at that site")
     data = services.Demographics(**payload.dict(exclude={"site"}))
-    return 201, services.register_patient(Actor.from_request(request), site, data)
+    return Status(201, services.register_patient(Actor.from_request(request), site, data))
 
 
 @router.post("/{patient_id}/measurements", response={201: dict})
 def add_measurement(
     request: AuthedRequest, patient_id: uuid.UUID, payload: MeasurementIn
-) -> tuple[int, dict[str, object]]:
+) -> Status[dict[str, object]]:
     patient = patient_for(request.user, patient_id)
     m = services.record_measurement(
         Actor.from_request(request), patient, payload.weight_kg, payload.height_cm
     )
-    return 201, {
-        "id": str(m.public_id),
-        "weight_kg": str(m.weight_kg),
-        "height_cm": None if m.height_cm is None else str(m.height_cm),
-    }
+    return Status(
+        201,
+        {
+            "id": str(m.public_id),
+            "weight_kg": str(m.weight_kg),
+            "height_cm": None if m.height_cm is None else str(m.height_cm),
+        },
+    )

@@ -51,7 +51,9 @@ class Banner:
     open_safety_tasks: int
 
 
-def banner(patient: Patient, today: date) -> Banner:
+def banner(patient: Patient, today: date, *, show_clinical: bool = True) -> Banner:
+    """The banner. Allergies always show (safety); the open safety-task count only to roles
+    that may see clinical detail."""
     from kclinic.web.tasks.selectors import open_safety_task_count
 
     allergies = patient.allergies.all()
@@ -70,5 +72,5 @@ def banner(patient: Patient, today: date) -> Banner:
         allergies_recorded=allergies.exists(),
         weight=latest,
         height_cm=height,
-        open_safety_tasks=open_safety_task_count(patient),
+        open_safety_tasks=open_safety_task_count(patient) if show_clinical else 0,
     )

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from kclinic.domain.errors import KclinicError
-from kclinic.web.accounts.policy import Action, allowed
+from kclinic.web.accounts.policy import Action, allowed, require
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.common.views import AuthedRequest, attach_error, patient_page
 from kclinic.web.patients import services
@@ -124,6 +124,7 @@ def chart(request: AuthedRequest, patient_id: uuid.UUID) -> HttpResponse:
 @login_required
 def edit(request: AuthedRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient, context = patient_page(request, patient_id, "overview")
+    require(request.user, Action.EDIT_DEMOGRAPHICS, patient.site)
     initial = {f: getattr(patient, f) for f in DemographicsForm.base_fields if f != "version"}
     initial["version"] = patient.version
     form = DemographicsForm(request.POST or None, initial=initial)

@@ -27,7 +27,7 @@ class ResolveForm(forms.Form):
 
 @login_required
 def clinic_tasks(request: AuthedRequest) -> HttpResponse:
-    if not allowed(request.user, Action.VIEW_PATIENT):
+    if not allowed(request.user, Action.VIEW_CLINICAL):
         raise PermissionDenied
     tasks = list(open_tasks_for(request.user))
     actor = Actor.from_request(request)

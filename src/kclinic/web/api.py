@@ -97,3 +97,17 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 from kclinic.web.patients.api import router as patients_router  # noqa: E402
 
 api.add_router("/patients", patients_router)
+from kclinic.web.notes.api import router as notes_router  # noqa: E402
+
+api.add_router("/patients", notes_router)
+from kclinic.web.assessments.api import router as assessments_router  # noqa: E402
+
+api.add_router("/patients", assessments_router)
+from kclinic.web.screenings.api import router as screenings_router  # noqa: E402
+
+api.add_router("/patients", screenings_router)
+from kclinic.web.courses.api import router as courses_router  # noqa: E402
+from kclinic.web.courses.api import templates_router as course_templates_router  # noqa: E402
+
+api.add_router("/patients", courses_router)
+api.add_router("/course-templates", course_templates_router)

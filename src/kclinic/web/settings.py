@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "kclinic.web.audit",
     "kclinic.web.patients",
     "kclinic.web.tasks",
+    "kclinic.web.notes",
+    "kclinic.web.assessments",
+    "kclinic.web.screenings",
+    "kclinic.web.courses",
     # apps: one line each, in dependency order
 ]
 

@@ -19,5 +19,9 @@ urlpatterns = [
     path("audit/", include("kclinic.web.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("kclinic.web.notes.urls")),
+    path("", include("kclinic.web.assessments.urls")),
+    path("", include("kclinic.web.screenings.urls")),
+    path("", include("kclinic.web.courses.urls")),
     # pages: one line each
 ]

@@ -135,8 +135,17 @@ def token_create_command(username: str, name: str) -> None:
 @click.option("--no-serve", is_flag=True, help="Load only; do not start the server.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--patients",
+    default=160,
+    show_default=True,
+    type=click.IntRange(1, 5000),
+    help="How many synthetic patients to load.",
+)
 @click.pass_context
-def demo_command(context: click.Context, reset: bool, no_serve: bool, host: str, port: int) -> None:
+def demo_command(
+    context: click.Context, reset: bool, no_serve: bool, host: str, port: int, patients: int
+) -> None:
     """Load the synthetic demo clinic and serve it at http://HOST:PORT."""
     os.environ.setdefault("KCLINIC_MODE", "demo")
     ensure_var_dir()
@@ -150,7 +159,7 @@ def demo_command(context: click.Context, reset: bool, no_serve: bool, host: str,
     call_command("migrate", interactive=False, verbosity=0)
     if reset:
         call_command("flush", interactive=False, verbosity=0)
-    report = load()
+    report = load(patients_count=patients)
     if report.loaded:
         console.print(f"demo clinic loaded: {report.patients} patients in {report.seconds:.1f} s")
     else:

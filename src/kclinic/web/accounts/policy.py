@@ -73,7 +73,16 @@ def allowed(user: User, action: Action, site: Site | None = None) -> bool:
         return False
     if user.role not in POLICY[action]:
         return False
-    return site is None or user.sites.filter(pk=site.pk).exists()
+    return site is None or site.pk in _site_ids(user)
+
+
+def _site_ids(user: User) -> frozenset[int]:
+    # Looked up once per user object (one request, or one loader run), not once per check.
+    cached: frozenset[int] | None = getattr(user, "_kclinic_site_ids", None)
+    if cached is None:
+        cached = frozenset(user.sites.values_list("pk", flat=True))
+        user._kclinic_site_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def require(user: User, action: Action, site: Site | None = None) -> None:

@@ -46,11 +46,15 @@ def record(
     detail: Mapping[str, object] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Runs in the caller's transaction (or its own)."""
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            name=CHAIN, defaults={"seq": 0, "hash": GENESIS}
-        )
+    """Append one event to the chain. Runs in the caller's transaction (or its own).
+
+    No savepoint: if the append fails, the caller's write must not survive without its audit
+    row, so the whole transaction rolls back.
+    """
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(name=CHAIN).first()
+        if head is None:
+            head = AuditChainHead.objects.create(name=CHAIN, seq=0, hash=GENESIS)
         user = actor.user
         event = AuditEvent(
             seq=head.seq + 1,

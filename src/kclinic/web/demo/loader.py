@@ -1,7 +1,11 @@
 """Load the demo clinic: two sites, one login per role, 160 synthetic patients with histories.
 
 Everything is written through the same services the pages use, so the demo also has a real,
-verifiable audit trail. Loading is idempotent: a second run finds the demo clinic and stops.
+verifiable audit trail. Each patient is loaded in its own transaction from its own seeded
+generator, so loading is idempotent and resumable: a second run skips every patient already
+there and an interrupted run finishes where it stopped. (One transaction for the whole load
+was slow on PostgreSQL: every audit append updates the chain head, and thousands of versions
+of one row inside one transaction make each lock walk a growing chain.)
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from django.utils import timezone
 
 from kclinic.web.accounts.models import Chair, Clinic, Role, Site, User
 from kclinic.web.audit.services import Actor
-from kclinic.web.demo.people import person
+from kclinic.web.demo import histories
+from kclinic.web.demo.people import person, person_mrn
 from kclinic.web.patients import services as patients
+from kclinic.web.patients.models import Patient
 
 CLINIC_NAME = "Riverside Ketamine Clinic (demo)"
 PASSWORD = "ketamine-demo"
@@ -52,19 +58,31 @@ class LoadReport:
 def load(today: date | None = None, patients_count: int = PATIENTS) -> LoadReport:
     started = time.perf_counter()
     staff_rows = tuple((u, r.label, ", ".join(s)) for u, r, _, _, _, s in STAFF)
-    if Clinic.objects.filter(name=CLINIC_NAME).exists():
-        return LoadReport(False, time.perf_counter() - started, 0, staff_rows)
     today = today or timezone.localdate()
-    rng = random.Random(SEED)
     with transaction.atomic():
         sites, users = _organisation()
-        for number in range(1, patients_count + 1):
-            site = sites["north"] if number % 2 else sites["south"]
-            _patient(rng, number, site, users, today)
-    return LoadReport(True, time.perf_counter() - started, patients_count, staff_rows)
+    existing = set(Patient.objects.filter(clinic__name=CLINIC_NAME).values_list("mrn", flat=True))
+    added = 0
+    for number in range(1, patients_count + 1):
+        if person_mrn(number) in existing:
+            continue
+        site = sites["north"] if number % 2 else sites["south"]
+        with transaction.atomic():
+            _patient(random.Random(SEED * 100_000 + number), number, site, users, today)
+        added += 1
+    return LoadReport(added > 0, time.perf_counter() - started, added, staff_rows)
 
 
 def _organisation() -> tuple[dict[str, Site], dict[str, User]]:
+    users: dict[str, User] = {}
+    clinic = Clinic.objects.filter(name=CLINIC_NAME).first()
+    if clinic is not None:
+        sites = {site.code: site for site in clinic.sites.all()}
+        users.update(
+            (user.username, user)
+            for user in User.objects.filter(username__in=[row[0] for row in STAFF])
+        )
+        return sites, users
     clinic = Clinic.objects.create(name=CLINIC_NAME)
     sites = {
         "north": Site.objects.create(clinic=clinic, name="North", code="north"),
@@ -73,7 +91,6 @@ def _organisation() -> tuple[dict[str, Site], dict[str, User]]:
     for site in sites.values():
         for n in range(1, 5):
             Chair.objects.create(site=site, name=f"Chair {n}")
-    users: dict[str, User] = {}
     for username, role, first, last, credentials, site_codes in STAFF:
         user = User(
             username=username,
@@ -128,3 +145,12 @@ def _patient(
     patients.add_diagnosis(Actor(prescriber), patient, *facts.diagnosis)
     for name, dose in facts.medications:
         patients.add_medication(clinician, patient, name, dose)
+    chairs = tuple(site.chairs.all())
+    histories.build(
+        rng,
+        patient,
+        histories.Staff(prescriber, nurse, chairs),
+        first_visit,
+        today,
+        facts.diagnosis[0],
+    )

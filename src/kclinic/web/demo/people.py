@@ -127,13 +127,17 @@ class DemoPerson:
     medications: tuple[tuple[str, str], ...]
 
 
+def person_mrn(number: int) -> str:
+    return f"DEMO{number:05d}"
+
+
 def person(rng: random.Random, number: int, today: date) -> DemoPerson:
     sex = rng.choice(("female", "female", "male", "male", "other"))
     age = rng.randint(21, 74)
     height = rng.gauss(176 if sex == "male" else 164, 7)
     bmi = min(max(rng.gauss(28, 5), 18.5), 45)
     return DemoPerson(
-        mrn=f"DEMO{number:05d}",
+        mrn=person_mrn(number),
         given_name=rng.choice(GIVEN),
         family_name=rng.choice(FAMILY),
         date_of_birth=date(today.year - age, rng.randint(1, 12), rng.randint(1, 28)),

@@ -203,3 +203,24 @@ def test_never_used_substances_need_no_month_count():
     profile = parse_profile({"substance_use": {"months_since_last_use": "never"}})
     assert profile.substance_use.never_used is True
     assert profile.substance_use.months_since_last_use is None
+
+
+def test_status_after_overrides_counts_only_documented_relative_overrides():
+    from kclinic.domain.eligibility import status_after_overrides
+
+    partial = status_after_overrides(
+        "override-needed", ["predose-bp", "cannabis-use"], ["predose-bp"], information_missing=False
+    )
+    assert (partial.status, partial.pending) == ("override-needed", ("cannabis-use",))
+    done = status_after_overrides(
+        "override-needed", ["predose-bp"], ["predose-bp"], information_missing=False
+    )
+    assert (done.status, done.overridden) == ("eligible-with-overrides", ("predose-bp",))
+    missing = status_after_overrides(
+        "override-needed", ["predose-bp"], ["predose-bp"], information_missing=True
+    )
+    assert missing.status == "incomplete"
+    blocked = status_after_overrides(
+        "blocked", ["predose-bp"], ["predose-bp"], information_missing=False
+    )
+    assert blocked.status == "blocked"

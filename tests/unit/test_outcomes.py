@@ -395,3 +395,15 @@ def test_negative_scores_are_refused_without_an_instrument_range():
         percent_change(10, -1)
     with pytest.raises(ValidationError, match=r"^baseline: -3"):
         change_from_baseline(-3, 2)
+
+
+def test_highest_responding_score_is_the_score_at_the_reduction_threshold():
+    # Hand arithmetic: 21 x 50 / 100 = 10.5; 20 x 50 / 100 = 10; 30 x (100 - 40) / 100 = 18.
+    rule = ResponseRule(source=KCLINIC_POLICY)
+    assert rule.highest_responding_score(21) == Decimal("10.5")
+    assert rule.highest_responding_score(20) == Decimal(10)
+    forty = ResponseRule(source=KCLINIC_POLICY, min_reduction_percent=Decimal(40))
+    assert forty.highest_responding_score(30) == Decimal(18)
+    # The boundary agrees with met(): 10 meets the rule from 20, 11 does not.
+    assert rule.met(20, 10)
+    assert not rule.met(20, 11)

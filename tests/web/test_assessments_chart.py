@@ -39,7 +39,7 @@ from kclinic.web.assessments.entry import (
     item_views,
     parse_answers,
 )
-from kclinic.web.assessments.trajectory import ChartRow, response_level, trajectory_series
+from kclinic.web.assessments.trajectory import ChartRow, trajectory_series
 
 UTC = dt.UTC
 DAY0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -230,12 +230,6 @@ def test_a_higher_score_is_never_lower_on_the_chart(max_score, data):
 
 
 # -- series from stored totals -----------------------------------------------------------
-
-
-def test_response_level_is_the_score_at_the_reduction_threshold():
-    assert response_level(21, Decimal(50)) == Decimal("10.5")
-    assert response_level(20, Decimal(50)) == Decimal(10)
-    assert response_level(30, Decimal(40)) == Decimal(18)
 
 
 def test_series_use_the_default_outcome_definitions_and_the_first_complete_baseline():

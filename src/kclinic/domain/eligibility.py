@@ -16,6 +16,7 @@ result repeats that the prescriber makes and documents the decision. The profile
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
@@ -229,6 +230,33 @@ def screen(
     )
 
 
+@dataclass(frozen=True)
+class StatusAfterOverrides:
+    """A screening's status once the prescriber's documented overrides are counted."""
+
+    status: str  # a screening status, or "eligible-with-overrides"
+    overridden: tuple[str, ...]
+    pending: tuple[str, ...]
+
+
+def status_after_overrides(
+    status: str,
+    relative_rules: Sequence[str],
+    overridden_rules: Iterable[str],
+    *,
+    information_missing: bool,
+) -> StatusAfterOverrides:
+    """Only relative findings can be overridden: a blocked screening stays blocked. Once every
+    relative finding has a documented override, the screening is eligible with overrides, or
+    still incomplete while information is missing."""
+    done = set(overridden_rules)
+    pending = tuple(rule for rule in relative_rules if rule not in done)
+    overridden = tuple(rule for rule in relative_rules if rule in done)
+    if status == "override-needed" and not pending:
+        status = "incomplete" if information_missing else "eligible-with-overrides"
+    return StatusAfterOverrides(status, overridden, pending)
+
+
 __all__ = [
     "BENZODIAZEPINE_LIMITS",
     "DECISION_SUPPORT",
@@ -242,8 +270,10 @@ __all__ = [
     "Rule",
     "ScreeningProtocol",
     "ScreeningResult",
+    "StatusAfterOverrides",
     "benzodiazepine_limit",
     "parse_profile",
     "screen",
     "stage",
+    "status_after_overrides",
 ]

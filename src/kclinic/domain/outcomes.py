@@ -118,6 +118,11 @@ class ResponseRule:
     min_reduction_percent: Decimal = Decimal(50)
     or_followup_below: int | None = None
 
+    def highest_responding_score(self, baseline: int) -> Decimal:
+        """The highest follow-up score that still meets the reduction rule, in scale points,
+        exact: baseline x (100 - min) / 100 (baseline 21 under 50% gives 10.5)."""
+        return Decimal(baseline) * (Decimal(100) - self.min_reduction_percent) / Decimal(100)
+
     def met(self, baseline: int, followup: int) -> bool:
         # (baseline - followup) / baseline * 100 >= min, multiplied out to stay exact.
         if (baseline - followup) * 100 >= self.min_reduction_percent * baseline:

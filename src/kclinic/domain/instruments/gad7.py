@@ -12,7 +12,6 @@ from __future__ import annotations
 from kclinic.domain.instruments.base import (
     Answers,
     BandTable,
-    Choice,
     Instrument,
     Licence,
     Options,
@@ -21,7 +20,9 @@ from kclinic.domain.instruments.base import (
     scale_items,
     total_if_complete,
 )
-from kclinic.domain.instruments.phq9 import PFIZER_LICENCE
+
+# The GAD-7 shares the PHQ's answer scale (same authors, same four frequencies).
+from kclinic.domain.instruments.phq9 import FREQUENCY, PFIZER_LICENCE
 from kclinic.domain.sources import Source
 
 SPITZER_2006 = Source(
@@ -40,12 +41,6 @@ GAD7_LOINC = Source(
     url="https://github.com/HL7/personal-health-record-format-ig",
 )
 
-FREQUENCY = (
-    Choice(0, "Not at all"),
-    Choice(1, "Several days"),
-    Choice(2, "More than half the days"),
-    Choice(3, "Nearly every day"),
-)
 
 ITEMS = scale_items(
     names=(

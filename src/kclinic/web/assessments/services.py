@@ -45,12 +45,6 @@ class Recorded:
     tasks: tuple[Task, ...]
 
 
-def _user(actor: Actor) -> User:
-    if actor.user is None:
-        raise PermissionError("no signed-in user")
-    return actor.user
-
-
 def score(
     instrument_id: str,
     answers: RawAnswers,
@@ -73,7 +67,7 @@ def preview(
 ) -> ScoreResult:
     """The entry page's live score: same permission as recording, nothing stored or audited
     (the answers are not part of the record until saved)."""
-    require(_user(actor), Action.RECORD_ASSESSMENT, patient.site)
+    require(actor.signed_in(), Action.RECORD_ASSESSMENT, patient.site)
     return score(instrument_id, answers, band_table, options)
 
 
@@ -132,7 +126,7 @@ def record_assessment(
     Bad answers raise the core's AnswerError naming the item and the allowed values, and
     nothing is written.
     """
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_ASSESSMENT, patient.site)
     return _store(
         actor,
@@ -168,7 +162,7 @@ def correct_assessment(
     latest version of an assessment can be corrected; its open safety tasks stay open until
     a clinician resolves them (a correction never closes a safety task by itself).
     """
-    user = _user(actor)
+    user = actor.signed_in()
     patient = original.patient
     require(user, Action.RECORD_ASSESSMENT, patient.site)
     if len(reason.strip()) < MIN_REASON_CHARS:
@@ -233,7 +227,7 @@ def _store(
                 respondent=chosen_respondent,
                 administered_at=administered_at,
                 administered_by=administered_by,
-                entered_by=_user(actor),
+                entered_by=actor.signed_in(),
                 entered_at=now,
                 supersedes=supersedes,
                 correction_reason=reason,

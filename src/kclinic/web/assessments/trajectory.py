@@ -44,12 +44,6 @@ class ChartRow:
     complete: bool
 
 
-def response_level(baseline: int, min_reduction_percent: Decimal) -> Decimal:
-    """The highest follow-up score that is still a response: baseline x (100 - min) / 100,
-    in scale points, exact (e.g. baseline 21 and a 50% rule give 10.5)."""
-    return Decimal(baseline) * (Decimal(100) - min_reduction_percent) / Decimal(100)
-
-
 def _number(value: Decimal) -> str:
     """10.5 -> '10.5', 10.0 -> '10' (normalize alone would print 1E+1)."""
     return format(value.normalize(), "f")
@@ -85,7 +79,7 @@ def series_for(
     ]
     percent = definition.response.min_reduction_percent
     if baseline > 0:
-        level = response_level(baseline, percent)
+        level = definition.response.highest_responding_score(baseline)
         thresholds.append(
             Threshold(
                 "response",

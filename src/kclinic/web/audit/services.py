@@ -30,6 +30,12 @@ class Actor:
     user: User | None
     source_address: str | None = None
 
+    def signed_in(self) -> User:
+        """The acting user; services refuse to act for nobody."""
+        if self.user is None:
+            raise PermissionError("no signed-in user")
+        return self.user
+
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
         user = request.user if request.user.is_authenticated else None

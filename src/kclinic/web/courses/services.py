@@ -32,7 +32,6 @@ from kclinic.web.courses.services_common import (
     BOOKING_HORIZON_DAYS,
     EARLIEST_START,
     ConflictError,
-    actor_user,
     bump_version,
 )
 from kclinic.web.courses.session_services import (
@@ -93,7 +92,7 @@ class NewCourse:
 
 def create_course(actor: Actor, patient: Patient, data: NewCourse) -> TreatmentCourse:
     """Open a course for `patient`. A patient has at most one active course at a time."""
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.MANAGE_COURSE, patient.site)
     code = data.check(timezone.localdate())
     with transaction.atomic():
@@ -153,7 +152,7 @@ def change_phase(
     template needs the old plan's scheduled sessions cancelled first, so no session is left
     checked against a template it was not planned from.
     """
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.MANAGE_COURSE, course.patient.site)
     now = now or timezone.now()
     with transaction.atomic():
@@ -202,7 +201,7 @@ def change_phase(
 
 
 def _end(actor: Actor, course: TreatmentCourse, reason: str, now: datetime) -> list[str]:
-    user = actor_user(actor)
+    user = actor.signed_in()
     course.ended_on = timezone.localdate(now)
     course.end_reason = reason
     cancelled: list[str] = []

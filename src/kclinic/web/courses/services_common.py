@@ -7,22 +7,14 @@ from datetime import date
 
 from django.db.models import F
 
-from kclinic.web.accounts.models import User
-from kclinic.web.audit.services import Actor
 from kclinic.web.courses.models import TreatmentCourse
 from kclinic.web.patients.services import ConflictError
 
-__all__ = ["BOOKING_HORIZON_DAYS", "EARLIEST_START", "ConflictError", "actor_user", "bump_version"]
+__all__ = ["BOOKING_HORIZON_DAYS", "EARLIEST_START", "ConflictError", "bump_version"]
 
 EARLIEST_START = date(2000, 1, 1)
 # How far ahead a course may start or a session be booked (a sanity bound on typing slips).
 BOOKING_HORIZON_DAYS = 2 * 365
-
-
-def actor_user(actor: Actor) -> User:
-    if actor.user is None:
-        raise PermissionError("no signed-in user")
-    return actor.user
 
 
 def bump_version(course: TreatmentCourse, expected_version: int | None) -> None:

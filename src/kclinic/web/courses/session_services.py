@@ -31,7 +31,6 @@ from kclinic.web.courses.models import (
 )
 from kclinic.web.courses.services_common import (
     BOOKING_HORIZON_DAYS,
-    actor_user,
     bump_version,
 )
 
@@ -73,7 +72,7 @@ def plan_sessions(
     """Generate the sessions of the course's template from `start_on` on `weekdays` at
     `time_of_day` (clinic time). Week 1 of the template starts on `start_on`; the plan may
     not overlap sessions already planned or completed."""
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.SCHEDULE_SESSION, course.patient.site)
     _check_active(course)
     _check_chair(course, chair)
@@ -152,7 +151,7 @@ def add_session(
     override_reason: str = "",
 ) -> PlannedSession:
     """Add a session to the course's latest plan; a departure needs a prescriber's reason."""
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.SCHEDULE_SESSION, course.patient.site)
     _check_active(course)
     _check_chair(course, chair)
@@ -208,7 +207,7 @@ def reschedule_session(
 ) -> PlannedSession:
     """Move a scheduled session (and set its chair); a departure needs a prescriber's reason."""
     course = session.course
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.SCHEDULE_SESSION, course.patient.site)
     _check_active(course)
     _check_chair(course, chair)
@@ -257,7 +256,7 @@ def cancel_session(
 ) -> PlannedSession:
     """Cancel a scheduled session with a reason. It stays in the record."""
     course = session.course
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.SCHEDULE_SESSION, course.patient.site)
     text = rules.check_reason(reason)
     with transaction.atomic():
@@ -296,7 +295,7 @@ def complete_session(
     rescheduled first, so the record shows when it really happened.
     """
     course = session.course
-    user = actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_CLINICAL_DATA, course.patient.site)
     now = now or timezone.now()
     _check_active(course)

@@ -58,12 +58,6 @@ __all__ = [
 ]
 
 
-def _user(actor: Actor) -> User:
-    if actor.user is None:
-        raise PermissionError("no signed-in user")
-    return actor.user
-
-
 def _text(field: str, value: str, max_chars: int, *, required: bool) -> str:
     # Browsers send CRLF from a textarea; store one form so the signed hash is stable.
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -119,7 +113,7 @@ def create_note(
     actor: Actor, patient: Patient, *, kind: str, title: str, body: str
 ) -> ClinicalNote:
     """Start a draft note about `patient`, written by the actor."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.WRITE_NOTE, patient.site)
     fields = _draft_fields(kind, title, body)
     with transaction.atomic():
@@ -140,7 +134,7 @@ def update_draft(
 ) -> ClinicalNote:
     """Change a draft. Refused for signed notes, drafts entered in error, other authors, and
     when the draft moved on from `expected_version` (ConflictError; nothing written)."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.WRITE_NOTE, note.patient.site)
     _require_author(user, note, "edit")
     fields = _draft_fields(kind, title, body)
@@ -199,7 +193,7 @@ def sign_note(
 
     The signature records the time (UTC, whole seconds), the printed name with credentials,
     the meaning, and the SHA-256 of the signed content (signing.py)."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.SIGN_NOTE, note.patient.site)
     _require_author(user, note, "sign")
     if meaning not in NOTE_MEANINGS:
@@ -260,7 +254,7 @@ def add_addendum(
     request: HttpRequest,
 ) -> Addendum:
     """Add a signed addendum to a signed note (any nurse or prescriber of the site)."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.WRITE_NOTE, note.patient.site)
     require(user, Action.SIGN_NOTE, note.patient.site)
     if meaning not in ADDENDUM_MEANINGS:
@@ -316,7 +310,7 @@ def enter_in_error(
 ) -> ClinicalNote:
     """Discard the author's own draft: it is kept, marked entered in error with the reason,
     and can no longer be edited or signed. A signed note is corrected by an addendum."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.WRITE_NOTE, note.patient.site)
     _require_author(user, note, "discard")
     why = " ".join(reason.split())

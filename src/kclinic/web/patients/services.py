@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kclinic.domain.dosing_limits import DEFAULT_PROTOCOL, plausible
 from kclinic.domain.errors import ValidationError
-from kclinic.web.accounts.models import Site, User
+from kclinic.web.accounts.models import Site
 from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.patients.models import (
@@ -54,14 +54,8 @@ class Demographics:
             raise ValidationError("sex", self.sex, ", ".join(Sex.values))
 
 
-def _actor_user(actor: Actor) -> User:
-    if actor.user is None:
-        raise PermissionError("no signed-in user")
-    return actor.user
-
-
 def register_patient(actor: Actor, site: Site, data: Demographics) -> Patient:
-    user = _actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.REGISTER_PATIENT, site)
     data.check(timezone.localdate())
     with transaction.atomic():
@@ -83,7 +77,7 @@ def register_patient(actor: Actor, site: Site, data: Demographics) -> Patient:
 def update_demographics(
     actor: Actor, patient: Patient, data: Demographics, expected_version: int
 ) -> Patient:
-    user = _actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.EDIT_DEMOGRAPHICS, patient.site)
     data.check(timezone.localdate())
     with transaction.atomic():
@@ -133,7 +127,7 @@ def record_measurement(
     measured_at: datetime | None = None,
 ) -> BodyMeasurement:
     """Record weight (and height); ranges are the core's plausibility limits."""
-    user = _actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_CLINICAL_DATA, patient.site)
     limits = DEFAULT_PROTOCOL.patient
     weight = plausible(weight_kg, limits.weight_kg, "weight_kg")
@@ -180,7 +174,7 @@ Fact = TypeVar("Fact", Allergy, Medication, Diagnosis)
 
 
 def _add_fact(actor: Actor, patient: Patient, model: type[Fact], kind: str, **values: str) -> Fact:
-    user = _actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_CLINICAL_DATA, patient.site)
     first = next(iter(values))
     if not str(values[first]).strip():
@@ -202,7 +196,7 @@ def _add_fact(actor: Actor, patient: Patient, model: type[Fact], kind: str, **va
 
 def inactivate(actor: Actor, fact: Allergy | Medication | Diagnosis, reason: str) -> None:
     """Mark a recorded fact no longer true. It stays in the record with who, when and why."""
-    user = _actor_user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_CLINICAL_DATA, fact.patient.site)
     if not reason.strip():
         raise ValidationError("reason", reason, "a reason for the change")

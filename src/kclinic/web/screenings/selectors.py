@@ -11,6 +11,7 @@ from typing import Final
 from django.db.models import QuerySet
 from django.http import Http404
 
+from kclinic.domain.eligibility import status_after_overrides
 from kclinic.web.accounts.models import User
 from kclinic.web.accounts.policy import Action, require
 from kclinic.web.patients.models import Patient
@@ -53,14 +54,13 @@ def effective_status(
 ) -> EffectiveStatus:
     if overrides is None:
         overrides = list(screening.overrides.all())
-    done = {o.rule for o in overrides}
-    relative = [f["rule"] for f in screening.findings("relative")]
-    pending = tuple(rule for rule in relative if rule not in done)
-    overridden = tuple(rule for rule in relative if rule in done)
-    code = screening.status
-    if code == "override-needed" and not pending:
-        code = "incomplete" if screening.findings("missing") else "eligible-with-overrides"
-    return EffectiveStatus(code, overridden, pending)
+    after = status_after_overrides(
+        screening.status,
+        [f["rule"] for f in screening.findings("relative")],
+        (o.rule for o in overrides),
+        information_missing=bool(screening.findings("missing")),
+    )
+    return EffectiveStatus(after.status, after.overridden, after.pending)
 
 
 def screenings_of(user: User, patient: Patient) -> QuerySet[EligibilityScreening]:

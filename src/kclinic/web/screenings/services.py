@@ -38,12 +38,6 @@ OVERRIDE_REASON_MIN_CHARS: Final = Cited(20, KCLINIC_POLICY)
 WITHDRAWAL_REASON_MIN_CHARS: Final = Cited(5, KCLINIC_POLICY)
 
 
-def _user(actor: Actor) -> User:
-    if actor.user is None:
-        raise PermissionError("no signed-in user")
-    return actor.user
-
-
 def _json_safe(value: object) -> Any:
     """The core's dicts as plain JSON (Decimals are already rounded; a float keeps them)."""
 
@@ -104,7 +98,7 @@ def perform_screening(
     Raises ValidationError naming the profile path (`trials[2].weeks_at_dose`) and writes
     nothing when the profile, the date or the TRD definition is not allowed.
     """
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.SCREEN_ELIGIBILITY, patient.site)
     today = timezone.localdate()
     on = screened_on or today
@@ -157,7 +151,7 @@ def override_finding(
     Absolute findings (label contraindications) cannot be overridden; nor can a finding of a
     screening that a newer one superseded, or one already overridden.
     """
-    user = _user(actor)
+    user = actor.signed_in()
     patient = screening.patient
     require(user, Action.OVERRIDE_SCREENING, patient.site)
     rule = rule.strip()
@@ -230,7 +224,7 @@ def record_consent(
     witness: User,
 ) -> Consent:
     """Record a signed consent. The witness is another member of staff of the patient's site."""
-    user = _user(actor)
+    user = actor.signed_in()
     require(user, Action.RECORD_CONSENT, patient.site)
     today = timezone.localdate()
     if signature_method not in SignatureMethod.values:
@@ -284,7 +278,7 @@ def withdraw_consent(
     actor: Actor, consent: Consent, withdrawn_on: date, reason: str
 ) -> ConsentWithdrawal:
     """Record that the patient withdrew a consent. The consent stays on the record."""
-    user = _user(actor)
+    user = actor.signed_in()
     patient = consent.patient
     require(user, Action.RECORD_CONSENT, patient.site)
     reason = reason.strip()

@@ -63,3 +63,28 @@ def test_every_patient_data_list_writes_an_audit_row(clinic, login, name):
     response = login(clinic.prescriber).get(reverse(name))
     assert response.status_code == 200
     assert AuditEvent.objects.filter(seq__gt=before, username="dr_lee").exists()
+
+
+def _api_reads():
+    from tests.web.permission_matrix import ENDPOINTS
+
+    return [e for e in ENDPOINTS if e.name.startswith("api:") and e.method == "GET"]
+
+
+@pytest.mark.parametrize("endpoint", _api_reads(), ids=lambda e: e.name)
+def test_every_api_read_writes_an_audit_row(clinic, endpoint):
+    from django.test import Client
+
+    from kclinic.web.accounts.api_auth import issue_token
+
+    kwargs = dict(endpoint.kwargs(clinic))
+    if endpoint.patient:
+        kwargs["patient_id"] = clinic.patient.public_id
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(clinic.prescriber, 'audit')}")
+    before = AuditEvent.objects.count()
+    response = client.get(reverse(endpoint.name, kwargs=kwargs))
+    assert response.status_code == 200, response.status_code
+    written = AuditEvent.objects.filter(seq__gt=before, username=clinic.prescriber.username)
+    assert written.exists()
+    if endpoint.patient:
+        assert written.filter(patient_public_id=clinic.patient.public_id).exists()

@@ -63,6 +63,13 @@ class MeasurementIn(Schema):
 def list_patients(request: AuthedRequest, q: str = "") -> object:
     if not allowed(request.user, Action.VIEW_PATIENT):
         raise PermissionDenied("view_patient is not permitted for this user")
+    record(
+        Actor.from_request(request),
+        "search",
+        object_type="api",
+        object_id="patients",
+        detail={"query": q},
+    )
     return search(request.user, q)
 
 

@@ -147,3 +147,12 @@ def test_search_by_mrn_through_htmx(clinic, login):
     html = response.content.decode()
     assert "HART, Robin" in html
     assert "<html" not in html
+
+
+def test_refusals_render_the_clinic_pages_not_bare_errors(clinic, login):
+    denied = login(clinic.front_desk).get(f"/patients/{clinic.patient.public_id}/tasks/")
+    assert denied.status_code == 403
+    assert "Not permitted" in denied.content.decode()
+    missing = login(clinic.other_site_nurse).get(f"/patients/{clinic.patient.public_id}/")
+    assert missing.status_code == 404
+    assert "visible only to staff of their own site" in missing.content.decode()

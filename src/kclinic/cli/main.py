@@ -7,6 +7,7 @@ import click
 from kclinic import __version__
 from kclinic.cli.dose import dose_command
 from kclinic.cli.instruments import instruments_command, score_command
+from kclinic.cli.ledger import ledger_group
 from kclinic.cli.pk import pk_group
 from kclinic.cli.screen import screen_command
 from kclinic.cli.tour import tour_command
@@ -40,6 +41,7 @@ for command in (
     migrate_command,
     createadmin_command,
     audit_group,
+    ledger_group,
     token_group,
 ):
     main.add_command(command)

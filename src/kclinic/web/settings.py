@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kclinic.web.assessments",
     "kclinic.web.screenings",
     "kclinic.web.courses",
+    "kclinic.web.inventory",
     # apps: one line each, in dependency order
 ]
 

@@ -15,6 +15,7 @@ from ninja.security import SessionAuth
 
 from kclinic.domain.errors import KclinicError, LimitError, ValidationError
 from kclinic.web.accounts.api_auth import BearerToken
+from kclinic.web.patients.services import ConflictError
 
 api = NinjaAPI(
     title="kclinic API",
@@ -59,6 +60,11 @@ def _limit(request: HttpRequest, exc: LimitError) -> HttpResponse:
         str(exc),
         [{"field": exc.field, "message": str(exc), "allowed": exc.limit}],
     )
+
+
+@api.exception_handler(ConflictError)
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return envelope(request, 409, "conflict", str(exc), [{"field": "version", "message": str(exc)}])
 
 
 @api.exception_handler(KclinicError)

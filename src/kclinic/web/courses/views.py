@@ -149,8 +149,6 @@ def plan(request: AuthedRequest, patient_id: uuid.UUID, course_id: uuid.UUID) ->
                 open_ended_sessions=data.get("open_ended_sessions") or 0,
                 pace=data.get("pace") or None,
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -182,8 +180,6 @@ def add_session(
                 expected_version=data["version"],
                 override_reason=data.get("override_reason", ""),
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -221,8 +217,6 @@ def reschedule(
                 expected_version=data["version"],
                 override_reason=data.get("override_reason", ""),
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -254,8 +248,6 @@ def cancel(
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -304,8 +296,6 @@ def phase(request: AuthedRequest, patient_id: uuid.UUID, course_id: uuid.UUID) -
                 template_id=data["template_id"] or None,
                 expected_version=data["version"],
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:

@@ -155,8 +155,6 @@ def note_edit(request: AuthedRequest, patient_id: uuid.UUID, note_id: uuid.UUID)
             )
         except services.LockedError:
             return _closed(request, note)
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -192,8 +190,6 @@ def note_sign(request: AuthedRequest, patient_id: uuid.UUID, note_id: uuid.UUID)
             attach_error(form, error)
         except services.LockedError:
             return _closed(request, note)
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:
@@ -263,8 +259,6 @@ def note_discard(request: AuthedRequest, patient_id: uuid.UUID, note_id: uuid.UU
             )
         except services.LockedError:
             return _closed(request, note)
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:

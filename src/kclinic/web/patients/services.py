@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kclinic.domain.dosing_limits import DEFAULT_PROTOCOL, plausible
-from kclinic.domain.errors import ValidationError
+from kclinic.domain.errors import KclinicError, ValidationError
 from kclinic.web.accounts.models import Site
 from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor, record
@@ -25,8 +25,9 @@ from kclinic.web.patients.models import (
 )
 
 
-class ConflictError(Exception):
-    """The record changed since the editor loaded it; nothing was written."""
+class ConflictError(KclinicError):
+    """The record changed since the editor loaded it; nothing was written. (A KclinicError,
+    so views show it like any other refusal; the API answers 409.)"""
 
 
 @dataclass(frozen=True)

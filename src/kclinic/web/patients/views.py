@@ -137,8 +137,6 @@ def edit(request: AuthedRequest, patient_id: uuid.UUID) -> HttpResponse:
                 services.Demographics(**data),
                 expected_version=form.cleaned_data["version"] or 0,
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
         except KclinicError as error:
             attach_error(form, error)
         else:

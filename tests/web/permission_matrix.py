@@ -206,3 +206,7 @@ ENDPOINTS += notes_endpoints()
 # by design, so they cannot be one row per role here. tests/web/test_notes_matrix.py
 # (test_author_only_api_writes_per_role) checks them for every persona.
 AUTHOR_ONLY = {"api:update_note", "api:sign_note", "api:enter_note_in_error"}
+
+# Later apps keep their rows in their own modules, each with an `endpoints()` function.
+for _part in ("inventory_matrix", "session_matrix", "monitoring_matrix", "discharge_matrix"):
+    ENDPOINTS += __import__(f"tests.web.{_part}", fromlist=["_"]).endpoints()

@@ -193,3 +193,18 @@ API_NO_PATIENT_DATA: set[str] = {
     "api:openapi-view",
     "api:list_course_templates",
 }
+
+# Later apps keep their rows in their own modules (same six names, each may omit some).
+for _part in (
+    "catalogue_inventory",
+    "catalogue_session",
+    "catalogue_monitoring",
+    "catalogue_discharge",
+):
+    _module = __import__(f"tests.web.{_part}", fromlist=["_"])
+    PATIENT.update(getattr(_module, "PATIENT", {}))
+    PATIENT_DATA_LIST |= getattr(_module, "PATIENT_DATA_LIST", set())
+    NO_PATIENT_DATA |= getattr(_module, "NO_PATIENT_DATA", set())
+    API_PATIENT |= getattr(_module, "API_PATIENT", set())
+    API_PATIENT_DATA_LIST |= getattr(_module, "API_PATIENT_DATA_LIST", set())
+    API_NO_PATIENT_DATA |= getattr(_module, "API_NO_PATIENT_DATA", set())

@@ -117,3 +117,8 @@ from kclinic.web.courses.api import templates_router as course_templates_router 
 
 api.add_router("/patients", courses_router)
 api.add_router("/course-templates", course_templates_router)
+from kclinic.web.infusions.api import router as infusions_router  # noqa: E402
+from kclinic.web.inventory.api import router as inventory_router  # noqa: E402
+
+api.add_router("/sessions", infusions_router)
+api.add_router("/inventory", inventory_router)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kclinic.web.screenings",
     "kclinic.web.courses",
     "kclinic.web.inventory",
+    "kclinic.web.infusions",
     # apps: one line each, in dependency order
 ]
 

@@ -23,5 +23,7 @@ urlpatterns = [
     path("", include("kclinic.web.assessments.urls")),
     path("", include("kclinic.web.screenings.urls")),
     path("", include("kclinic.web.courses.urls")),
+    path("", include("kclinic.web.inventory.urls")),
+    path("", include("kclinic.web.infusions.urls")),
     # pages: one line each
 ]

@@ -35,6 +35,25 @@ class Action(StrEnum):
     SIGN_NOTE = "sign_note"
     VIEW_AUDIT = "view_audit"
     EXPORT_AUDIT = "export_audit"
+    # Chair-side sessions (issue 4)
+    CHECK_IN = "check_in"
+    RECORD_PRECHECKS = "record_prechecks"
+    ORDER_DOSE = "order_dose"
+    VERIFY_DOSE = "verify_dose"
+    RUN_SESSION = "run_session"  # infusion events, vitals, scales, side effects, alarms
+    CANCEL_SESSION = "cancel_session"
+    DISCHARGE_PATIENT = "discharge_patient"
+    OVERRIDE_DISCHARGE = "override_discharge"
+    SUBMIT_REMS = "submit_rems"
+    # Controlled-substance ledger (issue 5)
+    VIEW_INVENTORY = "view_inventory"
+    RECEIVE_STOCK = "receive_stock"
+    TRANSFER_STOCK = "transfer_stock"
+    DISPENSE_STOCK = "dispense_stock"  # dispense, administer, return, waste
+    COUNT_STOCK = "count_stock"
+    RESOLVE_DISCREPANCY = "resolve_discrepancy"
+    DESTROY_STOCK = "destroy_stock"  # destruction (DEA 41) and loss or theft (DEA 106)
+    INVENTORY_REPORTS = "inventory_reports"
 
 
 P, N, F, C, A, X = (
@@ -63,6 +82,23 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.SIGN_NOTE: frozenset({P, N}),
     Action.VIEW_AUDIT: frozenset({C, A}),
     Action.EXPORT_AUDIT: frozenset({C}),
+    Action.CHECK_IN: frozenset({P, N, F}),
+    Action.RECORD_PRECHECKS: frozenset({P, N}),
+    Action.ORDER_DOSE: frozenset({P}),
+    Action.VERIFY_DOSE: frozenset({P, N}),
+    Action.RUN_SESSION: frozenset({P, N}),
+    Action.CANCEL_SESSION: frozenset({P, N, F}),
+    Action.DISCHARGE_PATIENT: frozenset({P, N}),
+    Action.OVERRIDE_DISCHARGE: frozenset({P}),
+    Action.SUBMIT_REMS: frozenset({P, N}),
+    Action.VIEW_INVENTORY: frozenset({P, N, C, A}),
+    Action.RECEIVE_STOCK: frozenset({P, N, C}),
+    Action.TRANSFER_STOCK: frozenset({P, N, C}),
+    Action.DISPENSE_STOCK: frozenset({P, N}),
+    Action.COUNT_STOCK: frozenset({P, N, C}),
+    Action.RESOLVE_DISCREPANCY: frozenset({C}),
+    Action.DESTROY_STOCK: frozenset({C}),
+    Action.INVENTORY_REPORTS: frozenset({C, A}),
 }
 # Administrators manage accounts and sites in the admin; they see no patient data.
 

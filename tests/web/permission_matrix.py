@@ -208,5 +208,12 @@ ENDPOINTS += notes_endpoints()
 AUTHOR_ONLY = {"api:update_note", "api:sign_note", "api:enter_note_in_error"}
 
 # Later apps keep their rows in their own modules, each with an `endpoints()` function.
-for _part in ("inventory_matrix", "session_matrix", "monitoring_matrix", "discharge_matrix"):
+for _part in (
+    "inventory_matrix",
+    "session_matrix",
+    "monitoring_matrix",
+    "discharge_matrix",
+    "portal_matrix",
+    "reports_matrix",
+):
     ENDPOINTS += __import__(f"tests.web.{_part}", fromlist=["_"]).endpoints()

@@ -122,3 +122,8 @@ from kclinic.web.inventory.api import router as inventory_router  # noqa: E402
 
 api.add_router("/sessions", infusions_router)
 api.add_router("/inventory", inventory_router)
+from kclinic.web.portal.api import router as portal_router  # noqa: E402
+from kclinic.web.reports.api import router as reports_router  # noqa: E402
+
+api.add_router("", portal_router)
+api.add_router("/reports", reports_router)

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "kclinic.web.courses",
     "kclinic.web.inventory",
     "kclinic.web.infusions",
+    "kclinic.web.portal",
+    "kclinic.web.reports",
     # apps: one line each, in dependency order
 ]
 

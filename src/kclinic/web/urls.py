@@ -25,5 +25,7 @@ urlpatterns = [
     path("", include("kclinic.web.courses.urls")),
     path("", include("kclinic.web.inventory.urls")),
     path("", include("kclinic.web.infusions.urls")),
+    path("", include("kclinic.web.portal.urls")),
+    path("", include("kclinic.web.reports.urls")),
     # pages: one line each
 ]

@@ -54,6 +54,10 @@ class Action(StrEnum):
     RESOLVE_DISCREPANCY = "resolve_discrepancy"
     DESTROY_STOCK = "destroy_stock"  # destruction (DEA 41) and loss or theft (DEA 106)
     INVENTORY_REPORTS = "inventory_reports"
+    # Measurement-based care and outcomes (issue 6)
+    SEND_SELF_REPORT = "send_self_report"  # single-use patient links
+    VIEW_DASHBOARD = "view_dashboard"  # clinic outcomes against benchmarks
+    RESEARCH_EXPORT = "research_export"  # de-identified export
 
 
 P, N, F, C, A, X = (
@@ -99,6 +103,9 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESOLVE_DISCREPANCY: frozenset({C}),
     Action.DESTROY_STOCK: frozenset({C}),
     Action.INVENTORY_REPORTS: frozenset({C, A}),
+    Action.SEND_SELF_REPORT: frozenset({P, N, F}),
+    Action.VIEW_DASHBOARD: frozenset({P, C}),
+    Action.RESEARCH_EXPORT: frozenset({C}),
 }
 # Administrators manage accounts and sites in the admin; they see no patient data.
 

@@ -1,0 +1,9 @@
+"""Permission-matrix rows for the portal pages and API (added by permission_matrix.py)."""
+
+from __future__ import annotations
+
+from tests.web.permission_matrix import Endpoint
+
+
+def endpoints() -> list[Endpoint]:
+    return []

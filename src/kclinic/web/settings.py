@@ -170,6 +170,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # Idle logout, enforced by the server (middleware), not by a page script.
+# A JSON file of protocol overrides (vital-sign thresholds, discharge criteria, pre-checks,
+# dosing); empty means the cited defaults. See docs/clinical/monitoring.md.
+KCLINIC_PROTOCOL_FILE = os.environ.get("KCLINIC_PROTOCOL_FILE", "")
 KCLINIC_IDLE_TIMEOUT_MINUTES = _int("KCLINIC_IDLE_TIMEOUT_MINUTES", 15, 1, 24 * 60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -36,7 +36,10 @@ EVENT_ACTION: dict[sm.Event, Action] = {
 
 
 def session_for(planned: PlannedSession) -> InfusionSession:
-    """The chair-side session of a planned session, created (state scheduled) on first use."""
+    """The chair-side session of a planned session, created (state scheduled) on first use.
+
+    It shares the planned session's public id, so one id names the booking, the chair-side
+    record and the ledger account of the drug drawn for it."""
     existing = InfusionSession.objects.filter(planned=planned).first()
     if existing is not None:
         return existing
@@ -44,6 +47,7 @@ def session_for(planned: PlannedSession) -> InfusionSession:
     session, _ = InfusionSession.objects.get_or_create(
         planned=planned,
         defaults={
+            "public_id": planned.public_id,
             "patient": course.patient,
             "site": course.patient.site,
             "chair": planned.chair,

@@ -141,3 +141,62 @@ def race_setup_and_run(workers: int = 16, attempts: int = 3) -> str:
             "verify_ok": broken is None,
         }
     )
+
+
+# --- Builders for the movement and count services -------------------------------------
+
+
+def a_session(clinic, *, order_mg: str = "40", patient=None, sequence: int = 1):
+    """A chair-side session (session `sequence` of the patient's course of today, created on
+    first use) with one dose order."""
+    from django.utils import timezone
+
+    from kclinic.web.courses.models import TreatmentCourse
+    from kclinic.web.infusions.models import DoseOrder
+    from kclinic.web.infusions.services_lifecycle import session_for
+    from tests.web.courses_factories import a_course, a_plan
+
+    patient = patient or clinic.patient
+    course = TreatmentCourse.objects.filter(patient=patient).order_by("-pk").first()
+    if course is None:
+        course = a_course(
+            clinic,
+            patient=patient,
+            template_id="iv-3-a-week-2-weeks",
+            modality="iv-racemic",
+            started_on=timezone.localdate(),
+        )
+        a_plan(clinic, course, weekdays=range(7))
+        course.refresh_from_db()
+    session = session_for(course.sessions.get(sequence=sequence))
+    if not session.orders.exists():
+        DoseOrder.objects.create(
+            session=session,
+            ordered_at=timezone.now(),
+            ordered_by=clinic.prescriber,
+            weight_kg=Decimal(80),
+            dose_mg=Decimal(order_mg),
+        )
+    return session
+
+
+def stocked_safe(clinic, *, vials: str = "10", key: str = "receipt-1", lot: dm.Lot = LOT):
+    """Site A's safe holding `vials` x 500 mg of `lot`, received through the service."""
+    from kclinic.web.audit.services import Actor
+    from kclinic.web.inventory.models import Lot as LotRow
+    from kclinic.web.inventory.services import add_location
+    from kclinic.web.inventory.services_movements import receive
+
+    location = add_location(clinic.nurse, clinic.site_a, "safe")
+    receive(
+        Actor(clinic.nurse),
+        location,
+        lot.product,
+        lot.lot_number,
+        lot.expiry_date,
+        vials,
+        "Acme Pharma",
+        "INV-100",
+        idempotency_key=key,
+    )
+    return location, LotRow.objects.get(lot_number=lot.lot_number)

@@ -9,7 +9,6 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kclinic.domain import ledger_model as dm
@@ -17,6 +16,7 @@ from kclinic.domain.errors import ValidationError
 from kclinic.domain.ledger import Ledger, site_of
 from kclinic.domain.ledger_chain import GENESIS_HASH, canonical_content, entry_hash
 from kclinic.web.accounts.models import Role, Site, User
+from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.inventory.models import (
     Balance,
@@ -31,6 +31,20 @@ from kclinic.web.inventory.models import (
 # nurses hold a clinical licence; other roles do not).
 LICENSED_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE})
 
+# The permission each kind of movement needs (docs/compliance/controlled-substances.md). A
+# reversal needs the permission of the entry it reverses.
+KIND_ACTION: dict[dm.EntryKind, Action] = {
+    dm.EntryKind.RECEIPT: Action.RECEIVE_STOCK,
+    dm.EntryKind.TRANSFER: Action.TRANSFER_STOCK,
+    dm.EntryKind.DISPENSE: Action.DISPENSE_STOCK,
+    dm.EntryKind.ADMINISTRATION: Action.DISPENSE_STOCK,
+    dm.EntryKind.RETURN: Action.DISPENSE_STOCK,
+    dm.EntryKind.WASTE: Action.DISPENSE_STOCK,
+    dm.EntryKind.DESTRUCTION: Action.DESTROY_STOCK,
+    dm.EntryKind.LOSS: Action.DESTROY_STOCK,
+    dm.EntryKind.ADJUSTMENT: Action.RESOLVE_DISCREPANCY,
+}
+
 
 def person_for(user: User) -> dm.Person:
     """The domain person for a user: id is the user's public id."""
@@ -39,7 +53,7 @@ def person_for(user: User) -> dm.Person:
 
 def add_location(actor_user: User, site: Site, name: str) -> StorageLocation:
     """Create (or return) a storage location at a site the actor belongs to."""
-    _require_member(actor_user, site)
+    require(actor_user, Action.RECEIVE_STOCK, site)
     if not name.strip() or "/" in name:
         raise ValidationError("name", name, "a non-empty name without '/'")
     with transaction.atomic():
@@ -57,13 +71,15 @@ def add_location(actor_user: User, site: Site, name: str) -> StorageLocation:
 def post_entry(actor_user: User, entry: dm.Entry, now: datetime) -> LedgerEntry:
     """Validate and append one entry; return its row. Nothing is written if it is refused.
 
-    A repeated idempotency key with the identical entry returns the existing row; a different
-    entry under a used key raises ValidationError.
+    The actor needs the permission of the entry's kind at its site (`KIND_ACTION`). A
+    repeated idempotency key with the same entry (its time aside: a retry happens later)
+    returns the existing row with `replayed` set; a different entry under a used key raises
+    ValidationError.
     """
     site = Site.objects.filter(code=entry.site_id).first()
     if site is None:
         raise ValidationError("site_id", entry.site_id, "the code of an existing site")
-    _require_member(actor_user, site)
+    require(actor_user, _action_for(entry), site)
     if entry.actor != person_for(actor_user):
         raise ValidationError(
             "actor", entry.actor.user_id, f"the signed-in user ({actor_user.public_id})"
@@ -77,7 +93,8 @@ def post_entry(actor_user: User, entry: dm.Entry, now: datetime) -> LedgerEntry:
         locked = _lock_balances(lot, entry)
         existing = LedgerEntry.objects.filter(idempotency_key=entry.idempotency_key).first()
         if existing is not None:
-            if existing.content == content:
+            if _same_but_time(existing.content, content):
+                existing.replayed = True
                 return existing
             raise ValidationError(
                 "idempotency_key",
@@ -85,7 +102,7 @@ def post_entry(actor_user: User, entry: dm.Entry, now: datetime) -> LedgerEntry:
                 "a new key, or the same key with the identical entry",
                 "this key was already used for a different entry",
             )
-        history = Ledger(tuple(_entry_from_content(r.content, entry.lot) for r in _rows(lot)))
+        history = Ledger(tuple(entry_from_content(r.content, entry.lot) for r in _rows(lot)))
         history.apply(entry, now)
         row = _append(site, lot, entry, content, actor_user, witness)
         _move(locked, entry)
@@ -107,9 +124,24 @@ def post_entry(actor_user: User, entry: dm.Entry, now: datetime) -> LedgerEntry:
     return row
 
 
-def _require_member(user: User, site: Site) -> None:
-    if not user.sites.filter(pk=site.pk).exists():
-        raise PermissionDenied(f"{user.username} is not staff of site {site.code}")
+def _action_for(entry: dm.Entry) -> Action:
+    if entry.kind is not dm.EntryKind.REVERSAL:
+        return KIND_ACTION[entry.kind]
+    original = LedgerEntry.objects.filter(idempotency_key=entry.reference).first()
+    if original is None:
+        raise ValidationError("reference", entry.reference, "the idempotency key of an entry")
+    if original.kind == dm.EntryKind.REVERSAL.value:
+        raise ValidationError(
+            "reference", entry.reference, "an entry that is not itself a reversal"
+        )
+    return KIND_ACTION[dm.EntryKind(original.kind)]
+
+
+def _same_but_time(stored: str, new: str) -> bool:
+    first, second = json.loads(stored), json.loads(new)
+    first.pop("at")
+    second.pop("at")
+    return bool(first == second)
 
 
 def _witness_user(entry: dm.Entry, site: Site) -> User | None:
@@ -188,7 +220,7 @@ def _person(data: object) -> dm.Person | None:
     return dm.Person(user_id=str(data["user_id"]), licensed=bool(data["licensed"]))
 
 
-def _entry_from_content(content: str, lot: dm.Lot) -> dm.Entry:
+def entry_from_content(content: str, lot: dm.Lot) -> dm.Entry:
     """A stored row back as a domain Entry; `lot` is the (already matched) lot of the row."""
     data = json.loads(content)
     actor = _person(data["actor"])

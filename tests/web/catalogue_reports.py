@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.url_catalogue import Kwargs
+from tests.web.catalogue_types import Kwargs
 
 PATIENT: dict[str, Kwargs] = {}
 PATIENT_DATA_LIST: set[str] = set()

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from kclinic.web.accounts.policy import Action
-from tests.web.permission_matrix import Endpoint
+from tests.web.matrix_types import Endpoint
 
 
 def _course(clinic: Any) -> dict[str, object]:

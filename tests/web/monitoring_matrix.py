@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.permission_matrix import Endpoint
+from tests.web.matrix_types import Endpoint
 
 
 def endpoints() -> list[Endpoint]:

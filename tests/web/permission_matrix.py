@@ -7,21 +7,10 @@ Add an entry for every new page or API operation (test_every_endpoint_is_in_the_
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kclinic.web.accounts.policy import Action
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str  # URL name, e.g. "patients:chart" or "api:get_patient"
-    method: str
-    action: Action
-    patient: bool = True  # takes the patient_id of the clinic fixture's patient
-    kwargs: Callable[[Any], dict[str, object]] = field(default=lambda clinic: {})
-    data: Callable[[Any], dict[str, object]] = field(default=lambda clinic: {})
+from tests.web.matrix_types import Endpoint
 
 
 def _task(clinic: Any) -> dict[str, object]:

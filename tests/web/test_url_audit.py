@@ -76,13 +76,11 @@ def test_every_api_read_writes_an_audit_row(clinic, endpoint):
     from django.test import Client
 
     from kclinic.web.accounts.api_auth import issue_token
+    from tests.web.test_permissions import endpoint_url
 
-    kwargs = dict(endpoint.kwargs(clinic))
-    if endpoint.patient:
-        kwargs["patient_id"] = clinic.patient.public_id
     client = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(clinic.prescriber, 'audit')}")
     before = AuditEvent.objects.count()
-    response = client.get(reverse(endpoint.name, kwargs=kwargs))
+    response = client.get(endpoint_url(clinic, endpoint))
     assert response.status_code == 200, response.status_code
     written = AuditEvent.objects.filter(seq__gt=before, username=clinic.prescriber.username)
     assert written.exists()

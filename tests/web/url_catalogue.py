@@ -10,12 +10,10 @@ NO_PATIENT_DATA: shows no patient data (sign-in, health, audit log for complianc
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from kclinic.web.tasks.services import open_safety_task
-
-Kwargs = Callable[[Any], dict[str, object]]
+from tests.web.catalogue_types import Kwargs
 
 
 def _task(clinic: Any) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web.url_catalogue import Kwargs
+from tests.web.catalogue_types import Kwargs
 
 
 def _session(clinic: Any) -> dict[str, object]:

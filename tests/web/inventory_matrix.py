@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from kclinic.web.accounts.policy import Action
-from tests.web.permission_matrix import Endpoint
+from tests.web.matrix_types import Endpoint
 
 A = Action
 PASSWORD_KEY = "correct horse battery staple"

@@ -198,6 +198,8 @@ for _part in (
     "catalogue_session",
     "catalogue_monitoring",
     "catalogue_discharge",
+    "catalogue_portal",
+    "catalogue_reports",
 ):
     _module = __import__(f"tests.web.{_part}", fromlist=["_"])
     PATIENT.update(getattr(_module, "PATIENT", {}))

@@ -9,6 +9,7 @@ from kclinic.cli.dose import dose_command
 from kclinic.cli.instruments import instruments_command, score_command
 from kclinic.cli.ledger import ledger_group
 from kclinic.cli.pk import pk_group
+from kclinic.cli.safety import safety_followup_command
 from kclinic.cli.screen import screen_command
 from kclinic.cli.tour import tour_command
 from kclinic.cli.web import (
@@ -19,6 +20,7 @@ from kclinic.cli.web import (
     serve_command,
     token_group,
 )
+from kclinic.cli.worker import worker_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,5 +45,7 @@ for command in (
     audit_group,
     ledger_group,
     token_group,
+    worker_command,
+    safety_followup_command,
 ):
     main.add_command(command)

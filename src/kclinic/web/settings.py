@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "kclinic.web.infusions",
     "kclinic.web.portal",
     "kclinic.web.reports",
+    "django_tasks",
+    "django_tasks_db",
     # apps: one line each, in dependency order
 ]
 
@@ -173,6 +175,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # A JSON file of protocol overrides (vital-sign thresholds, discharge criteria, pre-checks,
 # dosing); empty means the cited defaults. See docs/clinical/monitoring.md.
 KCLINIC_PROTOCOL_FILE = os.environ.get("KCLINIC_PROTOCOL_FILE", "")
+# Keys the per-patient date shift of the de-identified research export; empty means a salted
+# derivation of the secret key. Keep it to re-identify nothing, and the same across exports.
+KCLINIC_RESEARCH_EXPORT_KEY = os.environ.get("KCLINIC_RESEARCH_EXPORT_KEY", "")
 KCLINIC_IDLE_TIMEOUT_MINUTES = _int("KCLINIC_IDLE_TIMEOUT_MINUTES", 15, 1, 24 * 60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -196,6 +201,45 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Email (self-report links, urgent-task notices). Outside production the console backend
+# prints messages instead of sending them.
+EMAIL_BACKEND = os.environ.get(
+    "KCLINIC_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if MODE == "production"
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("KCLINIC_EMAIL_HOST", "localhost")
+EMAIL_PORT = _int("KCLINIC_EMAIL_PORT", 25, 1, 65535)
+EMAIL_HOST_USER = os.environ.get("KCLINIC_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KCLINIC_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _flag("KCLINIC_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("KCLINIC_EMAIL_FROM", "kclinic@localhost")
+
+# Background jobs (self-report reminders, notices) are rows in the database, run by
+# `kclinic worker`; they survive restarts of the web server and of the worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Patient self-report portal (docs/portal.md).
+KCLINIC_SELF_REPORT_HOURS = _int("KCLINIC_SELF_REPORT_HOURS", 72, 1, 30 * 24)
+KCLINIC_PUBLIC_URL = os.environ.get("KCLINIC_PUBLIC_URL", "").rstrip("/")
+if KCLINIC_PUBLIC_URL and not KCLINIC_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"KCLINIC_PUBLIC_URL={KCLINIC_PUBLIC_URL!r}; allowed: an address starting https://"
+    )
+KCLINIC_SMS_BACKEND = os.environ.get(
+    "KCLINIC_SMS_BACKEND", "kclinic.web.portal.delivery.LoggingSms"
+)
+# Shown to a patient after an answer about suicide or self-harm. The default is US-specific
+# (988 Suicide & Crisis Lifeline) and MUST be reviewed by the clinic; staff pages say so while
+# it is in use.
+KCLINIC_CRISIS_TEXT_IS_DEFAULT = not os.environ.get("KCLINIC_CRISIS_TEXT")
+KCLINIC_CRISIS_TEXT = os.environ.get("KCLINIC_CRISIS_TEXT") or (
+    "If you are thinking about suicide or harming yourself, or you feel you cannot keep "
+    "yourself safe, please get help now: call or text 988 (Suicide & Crisis Lifeline, US), "
+    "call 911, or go to your nearest emergency department. You can also call the clinic."
+)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("KCLINIC_TIME_ZONE", "UTC")

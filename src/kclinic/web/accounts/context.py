@@ -15,5 +15,7 @@ def staff(request: HttpRequest) -> dict[str, object]:
         "can_view_patients": allowed(user, Action.VIEW_PATIENT),
         "can_view_clinical": allowed(user, Action.VIEW_CLINICAL),
         "can_view_audit": allowed(user, Action.VIEW_AUDIT),
+        "can_view_inventory": allowed(user, Action.VIEW_INVENTORY),
+        "can_view_dashboard": allowed(user, Action.VIEW_DASHBOARD),
         "role_label": user.get_role_display(),
     }

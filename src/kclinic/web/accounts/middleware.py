@@ -14,7 +14,8 @@ from django.urls import reverse
 
 LAST_SEEN = "kclinic_last_seen"
 # Paths that must work without a verified second factor or a fresh session.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/api/", "/healthz")
+# /r/: patient self-report links (no staff account; the token is the credential).
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/api/", "/healthz", "/r/")
 
 
 class IdleTimeoutMiddleware:

@@ -22,7 +22,7 @@ from django.conf import settings
 
 from kclinic.domain.errors import ConfigurationError
 
-SECTIONS = ("vital_signs", "discharge", "prechecks", "dosing")
+SECTIONS = ("vital_signs", "discharge", "prechecks", "dosing", "safety_followup")
 
 
 @cache

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kclinic.domain.session_states import Event, State
+from kclinic.web.audit import services as audit_services
 from kclinic.web.audit.models import AuditEvent
 from kclinic.web.audit.services import Actor
 from kclinic.web.infusions.models import Alarm
@@ -68,6 +69,19 @@ def test_the_poll_returns_only_the_live_region_and_is_audited(clinic, login, liv
     assert "Record vital signs" not in part  # the entry forms stay put while polling
     view = AuditEvent.objects.get(seq__gt=before, action="view")
     assert view.detail["poll"] is True
+
+
+def test_polls_within_minutes_of_a_view_write_no_more_rows(clinic, login, live, monkeypatch):
+    client = login(clinic.nurse)
+    client.get(url(live))  # opening the page: one view row
+    before = AuditEvent.objects.count()
+    for _ in range(3):
+        client.get(url(live), **HX)
+    assert AuditEvent.objects.filter(seq__gt=before, action="view").count() == 0
+    # Once the interval has passed (here: shrunk to nothing), the next poll is audited again.
+    monkeypatch.setattr(audit_services, "POLL_AUDIT_INTERVAL", dt.timedelta(0))
+    client.get(url(live), **HX)
+    assert AuditEvent.objects.filter(seq__gt=before, action="view").count() == 1
 
 
 def test_a_vitals_post_out_of_range_shows_the_field_and_range(clinic, login, live):

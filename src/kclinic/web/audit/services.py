@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -80,6 +80,41 @@ def record(
         event.save()
         AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
     return event
+
+
+# A page that refreshes itself (the session monitor, the chair board) is audited when it is
+# opened and then at most once per interval while it stays open: the trail still shows who saw
+# which patient and until when, without a row every ten seconds of every open screen.
+POLL_AUDIT_INTERVAL = timedelta(minutes=5)
+
+
+def record_poll_view(
+    actor: Actor,
+    *,
+    object_id: str,
+    patient_public_id: uuid.UUID | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> AuditEvent | None:
+    """A `view` row for a self-refresh of a page, unless this user's last view of the same
+    page (and patient) is under POLL_AUDIT_INTERVAL old. Returns the row written, if any."""
+    user = actor.signed_in()
+    recent = AuditEvent.objects.filter(
+        action="view",
+        username=user.username,
+        object_id=object_id,
+        patient_public_id=patient_public_id,
+        at__gte=timezone.now() - POLL_AUDIT_INTERVAL,
+    )
+    if recent.exists():
+        return None
+    return record(
+        actor,
+        "view",
+        patient_public_id=patient_public_id,
+        object_type="page",
+        object_id=object_id,
+        detail={**(detail or {}), "poll": True},
+    )
 
 
 @dataclass(frozen=True)

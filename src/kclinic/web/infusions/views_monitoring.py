@@ -24,7 +24,7 @@ from django.utils import timezone
 from kclinic.domain import session_states as sm
 from kclinic.domain.errors import KclinicError
 from kclinic.web.accounts.policy import Action, allowed, require
-from kclinic.web.audit.services import Actor, record
+from kclinic.web.audit.services import Actor, record, record_poll_view
 from kclinic.web.common.views import AuthedRequest, attach_error, patient_page
 from kclinic.web.infusions import board as reads
 from kclinic.web.infusions import services_events as events
@@ -55,16 +55,37 @@ def _page(
     if not allowed(request.user, Action.VIEW_CLINICAL, patient.site):
         raise PermissionDenied("the monitor needs view_clinical")
     if request.method == "GET":
-        record(
+        _audit_view(
+            request,
             Actor.from_request(request),
-            "view",
-            patient_public_id=patient.public_id,
-            object_type="page",
-            object_id="session-monitor",
-            detail={"session": str(session.public_id), "poll": bool(request.htmx)},
+            "session-monitor",
+            patient.public_id,
+            {"session": str(session.public_id)},
         )
     context.update({"session": session, "page": "monitor"})
     return session, context
+
+
+def _audit_view(
+    request: AuthedRequest,
+    actor: Actor,
+    page: str,
+    patient_public_id: uuid.UUID | None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Opening the page writes a view row; its 10-second self-refresh (an htmx GET) writes one
+    at most every few minutes (kclinic.web.audit.services.POLL_AUDIT_INTERVAL)."""
+    if request.htmx:
+        record_poll_view(actor, object_id=page, patient_public_id=patient_public_id, detail=detail)
+    else:
+        record(
+            actor,
+            "view",
+            patient_public_id=patient_public_id,
+            object_type="page",
+            object_id=page,
+            detail=detail,
+        )
 
 
 def _run(form: forms.Form, call: Callable[[], object]) -> str | None:
@@ -258,16 +279,8 @@ def board(request: AuthedRequest) -> HttpResponse:
     for session in sessions:
         monitoring.check_overdue(actor, session, now)
     rows = [reads.snapshot(session, now) for session in sessions]
-    record(
-        actor,
-        "view",
-        object_type="page",
-        object_id="chair-board",
-        detail={"sessions": len(rows), "poll": bool(request.htmx)},
-    )
+    _audit_view(request, actor, "chair-board", None, {"sessions": len(rows)})
     for patient_id in dict.fromkeys(row.session.patient.public_id for row in rows):
-        record(
-            actor, "view", patient_public_id=patient_id, object_type="page", object_id="chair-board"
-        )
+        _audit_view(request, actor, "chair-board", patient_id)
     template = "infusions/_board_rows.html" if request.htmx else "infusions/board.html"
     return render(request, template, {"rows": rows, "now": now})

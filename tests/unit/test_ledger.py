@@ -11,7 +11,9 @@ import pytest
 
 from kclinic.domain.errors import ValidationError
 from kclinic.domain.ledger import (
+    Balance,
     Ledger,
+    ledger_from_balances,
     balances,
     location_balances,
     loss_notice_due_date,
@@ -161,6 +163,40 @@ def test_units_must_match_mg():
     with pytest.raises(ValidationError) as caught:
         Ledger().apply(bad, NOW)
     assert caught.value.field == "quantity_units"
+
+
+def test_the_entry_emptying_a_draw_takes_its_units_not_its_rounded_mg():
+    # 35.025 mg -> 0.07005 -> 0.0701 vial; 464.975 mg -> 0.92995 -> 0.9300 vial: 1.0001 in all.
+    given_units = replace(administer("a1", "35.025"), quantity_units=D("0.0701"))
+    given = run(receipt(), dispense("d1", 500), given_units)
+    rounded = replace(waste("w1", "464.975"), quantity_units=D("0.9300"))
+    with pytest.raises(ValidationError):  # the rounded units overdraw the session
+        given.apply(rounded, NOW)
+    emptied = given.apply(replace(waste("w1", "464.975"), quantity_units=D("0.9299")), NOW)
+    assert balances(emptied)[("session:s1", LOT)] == Balance(D(0), D(0))
+    with pytest.raises(ValidationError) as caught:  # only the emptying entry may do so
+        given.apply(replace(waste("w1", "400"), quantity_units=D("0.7999")), NOW)
+    assert caught.value.field == "quantity_units"
+
+
+def test_a_ledger_of_balances_decides_as_the_full_history():
+    history = run(receipt(), dispense("d1", 500), administer("a1", 40))
+    held = {
+        account: balance
+        for (account, lot), balance in balances(history).items()
+        if lot == LOT and account.startswith(("loc:", "session:"))
+    }
+    stand_in = ledger_from_balances(LOT, held, AT)
+    assert balances(stand_in)[("session:s1", LOT)] == Balance(D(460), D("0.92"))
+    for candidate in (waste("w1", 460), waste("w1", "460.01"), dispense("d2", 4500)):
+        outcomes = []
+        for ledger in (history, stand_in):
+            try:
+                ledger.apply(candidate, NOW)
+                outcomes.append("accepted")
+            except ValidationError as error:
+                outcomes.append(error.field)
+        assert outcomes[0] == outcomes[1], candidate
 
 
 @pytest.mark.parametrize("mg", [0, -40])

@@ -190,6 +190,23 @@ def test_session_draw_is_reconciled_and_waste_is_witnessed(clinic, safe):
     assert verify_ledger()[1] is None
 
 
+def test_the_movement_that_empties_a_draw_takes_its_remaining_units(clinic, safe):
+    # 35.025 mg and 464.975 mg of a 500 mg vial round to 0.0701 and 0.9300 vial each: without
+    # the remainder rule the waste would take 1.0001 vial out of a 1-vial draw and be refused.
+    location, lot = safe
+    session = a_session(clinic)
+    nurse = Actor(clinic.nurse)
+    dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")
+    administer(nurse, session, lot, "35.025", idempotency_key="a1")
+    waste(
+        nurse, clinic.prescriber.username, PASSWORD, session, lot, "464.975", idempotency_key="w1"
+    )
+    held = Balance.objects.get(account=session.ledger_account)
+    assert (held.mg, held.units) == (0, 0)
+    assert LedgerEntry.objects.get(kind="waste").quantity_units == Decimal("0.9299")
+    assert verify_ledger()[1] is None
+
+
 @pytest.mark.parametrize(
     ("witness", "password", "mg", "field"),
     [

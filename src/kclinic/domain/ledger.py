@@ -18,10 +18,11 @@ point at the original, never edits. Invariants (docs/clinical/ledger.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from kclinic.domain.errors import ValidationError
 from kclinic.domain.ledger_model import (
@@ -34,6 +35,7 @@ from kclinic.domain.ledger_model import (
     EntryKind,
     Lot,
     Person,
+    Product,
     is_internal,
     units_for_mg,
 )
@@ -79,6 +81,37 @@ class Ledger:
         return None
 
 
+OPENING: Final = "opening"
+
+
+def ledger_from_balances(lot: Lot, held: Mapping[str, Balance], at: datetime) -> Ledger:
+    """A stand-in for a lot's history when only its current balances matter: one entry per
+    internal account bringing in what it holds, from the external account 'opening'.
+
+    Validating a new entry against it decides as the full history would for every rule but
+    two, which the caller keeps: idempotency (the store's unique key) and reversals (they look
+    up the original entry, so they are validated against the full history)."""
+    actor = Person(user_id=OPENING, licensed=True)
+    return Ledger(
+        tuple(
+            Entry(
+                idempotency_key=f"{OPENING}:{account}",
+                kind=EntryKind.ADJUSTMENT,
+                at=at,
+                site_id="",
+                lot=lot,
+                source=OPENING,
+                destination=account,
+                quantity_mg=balance.mg,
+                quantity_units=balance.units,
+                actor=actor,
+            )
+            for account, balance in sorted(held.items())
+            if balance.mg or balance.units
+        )
+    )
+
+
 # kind -> (source prefix, destination prefix); "" means "exactly the named sink".
 _SHAPES: dict[EntryKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     EntryKind.RECEIPT: (("supplier:",), ("loc:",)),
@@ -102,7 +135,7 @@ def validate_entry(ledger: Ledger, entry: Entry, now: datetime) -> None:
             raise ValidationError(field, moment.isoformat(), "a timezone-aware date and time")
     if entry.at > now:
         raise ValidationError("at", entry.at.isoformat(), f"not after now ({now.isoformat()})")
-    _validate_quantity(entry)
+    _validate_quantity(ledger, entry)
     if entry.kind is EntryKind.REVERSAL:
         _validate_reversal(ledger, entry)
         return
@@ -141,7 +174,7 @@ def validate_entry(ledger: Ledger, entry: Entry, now: datetime) -> None:
         _require_witness(entry)
 
 
-def _validate_quantity(entry: Entry) -> None:
+def _validate_quantity(ledger: Ledger, entry: Entry) -> None:
     if not entry.quantity_mg > 0:
         raise ValidationError("quantity_mg", entry.quantity_mg, "more than 0 mg")
     product = entry.lot.product
@@ -150,12 +183,42 @@ def _validate_quantity(entry: Entry) -> None:
             "quantity_mg", entry.quantity_mg, f"a whole number of {product.mg_per_unit} mg devices"
         )
     expected_units = units_for_mg(product, entry.quantity_mg)
-    if entry.quantity_units != expected_units:
+    if entry.quantity_units != expected_units and entry.quantity_units != _emptying_units(
+        ledger, entry
+    ):
         raise ValidationError(
             "quantity_units",
             entry.quantity_units,
             f"{expected_units} ({entry.quantity_mg} mg / {product.mg_per_unit} mg per unit)",
         )
+
+
+def _emptying_units(ledger: Ledger, entry: Entry) -> Decimal | None:
+    """The units an entry takes when it moves everything its internal source holds of the lot.
+
+    Units are rounded per entry (policy, 0.0001 unit), so the pieces of a draw can round to
+    more or less than the whole: 35.025 mg given and 464.975 mg wasted of a 500 mg vial round
+    to 0.0701 + 0.9300. The movement that empties the account may therefore take exactly the
+    units it holds instead, and mg and units reach zero together."""
+    if not is_internal(entry.source):
+        return None
+    held = Balance(_ZERO, _ZERO)
+    for other in ledger.entries:
+        if other.lot != entry.lot:
+            continue
+        if other.source == entry.source:
+            held = Balance(held.mg - other.quantity_mg, held.units - other.quantity_units)
+        if other.destination == entry.source:
+            held = Balance(held.mg + other.quantity_mg, held.units + other.quantity_units)
+    return held.units if held.mg == entry.quantity_mg else None
+
+
+def units_for_movement(product: Product, held: Balance | None, quantity_mg: Decimal) -> Decimal:
+    """The units to post for moving `quantity_mg` out of an account holding `held`: all it
+    holds when the movement empties it (see `_emptying_units`), else the rounded units."""
+    if held is not None and held.mg == quantity_mg:
+        return held.units
+    return units_for_mg(product, quantity_mg)
 
 
 def _validate_shape(entry: Entry) -> None:

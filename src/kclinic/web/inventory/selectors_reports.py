@@ -16,7 +16,7 @@ from kclinic.domain import ledger_reports as reports
 from kclinic.domain.ledger_forms import form41_record, form106_record
 from kclinic.web.accounts.models import Site, User
 from kclinic.web.accounts.policy import Action
-from kclinic.web.infusions.models import InfusionSession
+from kclinic.web.courses.models import PlannedSession
 from kclinic.web.inventory.models import LedgerEntry, Lot, Registrant, StockCount
 from kclinic.web.inventory.selectors_stock import sites_for
 from kclinic.web.inventory.services import entry_from_content
@@ -139,9 +139,11 @@ def form106_report(user: User, start: date | None = None, end: date | None = Non
 
 def dispensing_log(patient: Patient) -> reports.Table:
     """Every mg drawn for the patient's sessions and where it went, oldest first."""
+    # Keyed by the planned session: a chair-side session shares its public id, and sessions
+    # documented before the chair-side record existed have only the booking.
     sessions = {
-        s.ledger_account: s
-        for s in InfusionSession.objects.filter(patient=patient).select_related("planned")
+        dm.session_account(str(s.public_id)): s
+        for s in PlannedSession.objects.filter(course__patient=patient)
     }
     rows = (
         LedgerEntry.objects.filter(Q(source__in=sessions) | Q(destination__in=sessions))
@@ -155,7 +157,7 @@ def dispensing_log(patient: Patient) -> reports.Table:
         lines.append(
             reports.DispensingRow(
                 at=timezone.localtime(row.at),
-                session=f"{visit.planned.scheduled_at:%Y-%m-%d} #{visit.planned.sequence}",
+                session=f"{visit.scheduled_at:%Y-%m-%d} #{visit.sequence}",
                 kind=row.kind,
                 product=row.lot.product.name,
                 lot_number=row.lot.lot_number,

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from kclinic.domain import ledger_model as dm
 from kclinic.domain.errors import ValidationError
-from kclinic.domain.ledger import Ledger, site_of
+from kclinic.domain.ledger import Balance as DomainBalance
+from kclinic.domain.ledger import Ledger, ledger_from_balances, site_of
 from kclinic.domain.ledger_chain import GENESIS_HASH, canonical_content, entry_hash
 from kclinic.web.accounts.models import Role, Site, User
 from kclinic.web.accounts.policy import Action, require
@@ -102,8 +103,7 @@ def post_entry(actor_user: User, entry: dm.Entry, now: datetime) -> LedgerEntry:
                 "a new key, or the same key with the identical entry",
                 "this key was already used for a different entry",
             )
-        history = Ledger(tuple(entry_from_content(r.content, entry.lot) for r in _rows(lot)))
-        history.apply(entry, now)
+        _history(lot, entry, locked, now).apply(entry, now)
         row = _append(site, lot, entry, content, actor_user, witness)
         _move(locked, entry)
         record(
@@ -210,8 +210,15 @@ def _lock_balances(lot: Lot, entry: dm.Entry) -> dict[str, Balance]:
     return {b.account: b for b in rows.order_by("account")}
 
 
-def _rows(lot: Lot) -> list[LedgerEntry]:
-    return list(LedgerEntry.objects.filter(lot=lot).order_by("id").only("content"))
+def _history(lot: Lot, entry: dm.Entry, locked: dict[str, Balance], now: datetime) -> Ledger:
+    """What the entry is validated against. The locked balances stand for the lot's history
+    (so a post costs the same on day one and after years of entries); a reversal, which looks
+    up its original, is checked against the full history of the lot."""
+    if entry.kind is dm.EntryKind.REVERSAL:
+        rows = LedgerEntry.objects.filter(lot=lot).order_by("id").only("content")
+        return Ledger(tuple(entry_from_content(r.content, entry.lot) for r in rows))
+    held = {a: DomainBalance(mg=b.mg, units=b.units) for a, b in locked.items()}
+    return ledger_from_balances(entry.lot, held, now)
 
 
 def _person(data: object) -> dm.Person | None:

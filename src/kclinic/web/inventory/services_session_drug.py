@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 
+from kclinic.domain import ledger as rules
 from kclinic.domain import ledger_model as dm
 from kclinic.domain.errors import ValidationError
 from kclinic.domain.session_states import State
@@ -286,6 +287,14 @@ def _order(visit: InfusionSession, value: DoseOrder | uuid.UUID | str | None) ->
     return found
 
 
+def movement_units(product: dm.Product, source: str, lot: Lot, mg: Decimal) -> Decimal:
+    """Units for moving `mg` of the lot out of `source`: the movement that empties it takes
+    the units it holds (units are rounded per entry; kclinic.domain.ledger)."""
+    row = Balance.objects.filter(account=source, lot=lot).first()
+    held = None if row is None else rules.Balance(mg=row.mg, units=row.units)
+    return rules.units_for_movement(product, held, mg)
+
+
 def _post(
     user: User,
     visit: InfusionSession,
@@ -301,6 +310,7 @@ def _post(
     witness: User | None = None,
 ) -> LedgerEntry:
     domain = domain_lot(lot)
+    units = movement_units(domain.product, source, lot, mg)
     entry = dm.Entry(
         idempotency_key=key,
         kind=kind,
@@ -310,7 +320,7 @@ def _post(
         source=source,
         destination=destination,
         quantity_mg=mg,
-        quantity_units=dm.units_for_mg(domain.product, mg),
+        quantity_units=units,
         actor=person_for(user),
         witness=person_for(witness) if witness else None,
         reference=reference,

@@ -13,8 +13,8 @@ from kclinic.domain.errors import ValidationError
 from kclinic.domain.ledger import (
     Balance,
     Ledger,
-    ledger_from_balances,
     balances,
+    ledger_from_balances,
     location_balances,
     loss_notice_due_date,
     perpetual_inventory,

@@ -193,7 +193,7 @@ def test_session_draw_is_reconciled_and_waste_is_witnessed(clinic, safe):
 def test_the_movement_that_empties_a_draw_takes_its_remaining_units(clinic, safe):
     # 35.025 mg and 464.975 mg of a 500 mg vial round to 0.0701 and 0.9300 vial each: without
     # the remainder rule the waste would take 1.0001 vial out of a 1-vial draw and be refused.
-    location, lot = safe
+    _, lot = safe
     session = a_session(clinic)
     nurse = Actor(clinic.nurse)
     dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")

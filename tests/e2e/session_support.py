@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from kclinic.web.accounts.models import User
 from kclinic.web.audit.services import Actor
@@ -27,13 +27,11 @@ from kclinic.web.infusions import services_session as checklist
 from kclinic.web.infusions.models import InfusionSession
 from kclinic.web.infusions.services_lifecycle import session_for
 from kclinic.web.inventory.models import Balance, Lot, Product
+from kclinic.web.screenings.models import ConsentDocument
+from kclinic.web.screenings.services import record_consent
 from tests.e2e.conftest import sign_in
 from tests.web.courses_factories import a_chair, a_course, a_plan, first_session
-from tests.web.infusions_factories_session import (
-    consent_on_file,
-    eligible_screening,
-    scales_today,
-)
+from tests.web.infusions_factories_session import eligible_screening, scales_today
 
 CHAIR = "Chair 1"
 ESKETAMINE_LOT = "SPR-2291"
@@ -166,6 +164,24 @@ def esketamine_devices(clinic: Any) -> Lot:
     return stock_in_safe(clinic, product, ESKETAMINE_LOT, units=6)
 
 
+def consent_on_file(clinic: Any, code: str) -> None:
+    """The patient's signed consent to `code` (the document is made when the database has
+    none: a browser test's database is emptied between tests, seeded documents included)."""
+    document, _ = ConsentDocument.objects.get_or_create(
+        code=code,
+        version=1,
+        defaults={"title": code, "body": "Text.", "effective_from": dt.date(2025, 1, 1)},
+    )
+    record_consent(
+        Actor(clinic.nurse),
+        clinic.patient,
+        document,
+        timezone.localdate(),
+        "tablet",
+        clinic.prescriber,
+    )
+
+
 def booked_today(clinic: Any, modality: str) -> InfusionSession:
     """Session 1 of a new course of `modality` for the clinic's patient, today 09:00."""
     iv = modality == "iv-racemic"
@@ -202,7 +218,21 @@ DOSE_MG = 56  # two 28 mg devices
 MINUTES_TO_DISCHARGE = 125  # from the first device
 
 
-def esketamine_discharged(clinic: Any, clock: Clock) -> InfusionSession:
+def vitals(
+    actor: Actor, session: InfusionSession, sbp: int, dbp: int, *, hr: int, spo2: int
+) -> None:
+    monitoring.record_vitals(
+        actor, session, sbp_mmhg=sbp, dbp_mmhg=dbp, hr_bpm=hr, spo2_pct=spo2, rr_per_min=14
+    )
+
+
+@dataclass(frozen=True)
+class Dosed:
+    session: InfusionSession
+    first_device_at: dt.datetime
+
+
+def esketamine_discharged(clinic: Any, clock: Clock) -> Dosed:
     """An esketamine session taken from check-in to discharge as the chair-side staff would,
     the clock moving on between steps: first device 5 min after check-in, second 5 min
     later, BP 150/92 and MOAA/S 4 with CADSS 2 about 40 min after the first device, and
@@ -239,22 +269,22 @@ def esketamine_discharged(clinic: Any, clock: Clock) -> InfusionSession:
     scale = services_events.record_scale
     scale(nurse, session, "cadss", [0] * 23, "pre-dose")
 
-    clock.advance(5)
-    services_events.record_infusion_event(nurse, session, "start", note="first device")
+    first_device_at = clock.advance(5)
+    services_events.record_infusion_event(
+        nurse, session, "start", note="first device", at=first_device_at
+    )
     clock.advance(5)
     services_events.record_infusion_event(nurse, session, "stop", note="second device")
     clock.advance(1)
     services_discharge.start_recovery(nurse, session)
 
     clock.advance(34)  # about 40 min after the first device
-    monitoring.record_vitals(nurse, session, sbp_mmhg=BP_40_MIN[0], dbp_mmhg=BP_40_MIN[1],
-                             hr_bpm=80, spo2_pct=97, rr_per_min=14)  # fmt: skip
+    vitals(nurse, session, *BP_40_MIN, hr=80, spo2=97)
     scale(nurse, session, "cadss", [1, 1] + [0] * 21, "40 min")
     scale(nurse, session, "moaas", [4], "40 min")
 
     clock.advance(MINUTES_TO_DISCHARGE - 40)
-    monitoring.record_vitals(nurse, session, sbp_mmhg=BP_LEAVING[0], dbp_mmhg=BP_LEAVING[1],
-                             hr_bpm=72, spo2_pct=98, rr_per_min=14)  # fmt: skip
+    vitals(nurse, session, *BP_LEAVING, hr=72, spo2=98)
     full = {"activity": 2, "respiration": 2, "consciousness": 2, "spo2": 2}
     scale(nurse, session, "aldrete", full, "pre-discharge")
     scale(nurse, session, "moaas", [5], "pre-discharge")
@@ -263,4 +293,26 @@ def esketamine_discharged(clinic: Any, clock: Clock) -> InfusionSession:
     )
     session.refresh_from_db()
     assert session.state == "discharged", session.state
-    return session
+    return Dosed(session, first_device_at)
+
+
+def fill_checklist(page: Page) -> None:
+    """The nurse's checklist entries, typed on the checklist page."""
+    page.get_by_label("Hours since last food").fill("8")
+    page.get_by_label("Hours since last drink").fill("3")
+    page.get_by_label("Escort / driver confirmed").select_option("yes")
+    page.get_by_label("Escort's name").fill(ESCORT)
+    page.get_by_label("Pregnancy test").select_option("negative")
+    page.get_by_label("Anything new since screening").select_option("no")
+    for label, value in (
+        ("Systolic BP", "124"),
+        ("Diastolic BP", "78"),
+        ("Heart rate", "72"),
+        ("SpO2", "98"),
+        ("Respiratory rate", "14"),
+        ("Weight today", "80"),
+        ("Height (cm", "170"),
+    ):
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Save checklist entries").click()
+    expect(page.get_by_text("Checklist updated.")).to_be_visible()

@@ -60,7 +60,7 @@ def consent_on_file(clinic: Any, code: str = "iv-ketamine-treatment") -> None:
     document, _ = ConsentDocument.objects.get_or_create(
         code=code,
         version=1,
-        defaults={"title": code, "body": "Text.", "effective_from": "2025-01-01"},
+        defaults={"title": code, "body": "Text.", "effective_from": dt.date(2025, 1, 1)},
     )
     record_consent(
         Actor(clinic.nurse),

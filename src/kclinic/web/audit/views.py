@@ -22,8 +22,12 @@ class AuditSearchForm(forms.Form):
     username = forms.CharField(required=False)
     patient = forms.UUIDField(required=False, label="Patient id")
     action = forms.CharField(required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _filters(form: AuditSearchForm) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from kclinic.web.accounts.models import Chair
 from kclinic.web.courses.models import Modality, Phase
 
 WEEKDAY_CHOICES = [(str(i), name.capitalize()) for i, name in enumerate(rules.WEEKDAY_NAMES)]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 REASON = forms.Textarea(attrs={"rows": 2})

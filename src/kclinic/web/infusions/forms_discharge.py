@@ -87,6 +87,7 @@ def rems_initial(data: Mapping[str, Any]) -> dict[str, Any]:
 
 class SubmittedForm(forms.Form):
     submitted_on = forms.DateField(
-        label="Submitted to the REMS on", widget=forms.DateInput(attrs={"type": "date"})
+        label="Submitted to the REMS on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reference = forms.CharField(label="Confirmation reference", max_length=100, required=False)

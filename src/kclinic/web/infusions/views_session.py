@@ -244,7 +244,8 @@ def prechecks(request: AuthedRequest, patient_id: uuid.UUID, session_id: uuid.UU
     policy = precheck_policy()
     facts = services.gather_facts(session, checks.Entered(), policy, timezone.now())
     applies = checks.pregnancy_applies(facts, policy)
-    action = request.POST.get("action", "record")
+    # A GET binds no form (request.POST is an empty dict then, not None).
+    action = request.POST.get("action", "record") if request.method == "POST" else ""
     initial = {"version": session.version, "escort_name": session.patient.escort_name}
     form = PrechecksForm(
         request.POST if action == "record" else None, initial=initial, pregnancy_applies=applies

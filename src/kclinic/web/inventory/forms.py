@@ -62,7 +62,9 @@ class ReceiveForm(KeyedForm):
     )
     volume_ml = _text("Vial volume, mL (new ketamine vial)", max_length=10)
     lot_number = _text("Lot number", max_length=50)
-    expiry_date = _text("Expiry date", widget=forms.DateInput(attrs={"type": "date"}))
+    expiry_date = _text(
+        "Expiry date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     units = _text("Vials or devices received", max_length=20)
     supplier = _text("Supplier (name, DEA registration number)", max_length=100)
     invoice = _text("Invoice or packing-slip number", max_length=120)
@@ -195,7 +197,8 @@ class LossForm(KeyedForm):
     units = _text("Vials or devices lost (fractions for partial vials)", max_length=20)
     circumstances = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     discovered_at = _text(
-        "Discovered at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        "Discovered at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     form_number = _text("DEA Form 106 reference", max_length=120)
 
@@ -216,5 +219,9 @@ class ReverseForm(KeyedForm):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -9,7 +9,9 @@ class DemographicsForm(forms.Form):
     mrn = forms.CharField(label="MRN", max_length=30)
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
-    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     sex = forms.ChoiceField(choices=Sex.choices)
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False)

@@ -11,7 +11,7 @@ from django import forms
 from kclinic.web.accounts.models import Site
 from kclinic.web.courses.models import Modality
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class FilterForm(forms.Form):

@@ -1,6 +1,7 @@
 """The issue's acceptance path for the portal: a patient answers a PHQ-9 on a phone through a
 single-use link, one question at a time, with item 9 = 2; the crisis text appears; after
-sending, the prescriber's task list shows the URGENT task."""
+sending, one urgent task is assigned to the primary and the on-call clinician, and it heads the
+prescriber's task list ("Assigned to me") and their chart of the patient."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from playwright.sync_api import Browser, expect
 from kclinic.web.audit.services import Actor
 from kclinic.web.portal import services
 from kclinic.web.portal.models import RiskRoute
+from kclinic.web.tasks.models import Task
 from tests.e2e.conftest import sign_in
 from tests.web.courses_factories import todays_course
+from tests.web.factories import UserFactory
+from tests.web.test_portal_support import on_call
 
 PHONE = {"width": 390, "height": 844}
 LABELS = {0: "Not at all", 1: "Several days", 2: "More than half the days", 3: "Nearly every day"}
@@ -21,6 +25,8 @@ def test_patient_on_a_phone_reports_item9_and_the_clinician_sees_an_urgent_task(
     browser: Browser, live_server, clinic
 ):
     todays_course(clinic)  # the prescriber's course: they are the primary clinician
+    doctor_on_call = UserFactory(username="dr_call", role="prescriber", sites=[clinic.site_a])
+    on_call(clinic, doctor_on_call)
     issued = services.create_link(
         Actor(clinic.nurse),
         clinic.patient,
@@ -49,8 +55,13 @@ def test_patient_on_a_phone_reports_item9_and_the_clinician_sees_an_urgent_task(
     expect(patient.get_by_test_id("crisis-resources")).to_be_visible()
     phone.close()
 
+    # Each answer was saved as the patient went (item 9 routed at once), then submitted: one
+    # task, continued by the stored assessment.
+    (task,) = Task.objects.filter(patient=clinic.patient)
+    assert (task.status, task.priority) == ("open", "urgent")
+    assert set(task.assigned_to.all()) == {clinic.prescriber, doctor_on_call}
     route = RiskRoute.objects.get(stage="submitted")
-    assert route.primary_clinician == clinic.prescriber
+    assert route.task == task
     assert route.assessment is not None
     assert route.assessment.answers["9"] == 2
 
@@ -59,11 +70,13 @@ def test_patient_on_a_phone_reports_item9_and_the_clinician_sees_an_urgent_task(
     page.set_default_timeout(15_000)
     sign_in(page, clinic.prescriber.username)
     page.get_by_role("link", name="Tasks").first.click()
-    row = (
-        page.get_by_role("row")
-        .filter(has_text="HART, Robin")
-        .filter(has_text="URGENT self-report: PHQ-9 item 9")
-    )
-    expect(row.first).to_be_visible()
-    expect(row.first).to_contain_text("item 9 = 2")
+    row = page.get_by_test_id("tasks-mine").get_by_role("row").filter(has_text="HART, Robin")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("URGENT")
+    expect(row).to_contain_text("Self-report: PHQ-9 item 9")
+    expect(row).to_contain_text(doctor_on_call.signature_name)
+    row.get_by_role("link", name="HART, Robin").click()
+    urgent = page.get_by_test_id("urgent-tasks")
+    expect(urgent).to_contain_text("Urgent: 1 open task")
+    expect(urgent.get_by_role("link", name="Resolve")).to_be_visible()
     desk.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,9 @@ from kclinic.web.screenings.models import EligibilityScreening
 
 
 def test_loads_staff_of_every_role_and_patients_with_histories(db):
-    report = load(patients_count=10)
+    report = load(patients_count=10, parts=())
     assert report.loaded
+    assert report.parts == ()
     assert {user.role for user in User.objects.all()} == set(Role.values)
     assert Patient.objects.count() == 10
     assert EligibilityScreening.objects.count() == 10
@@ -31,9 +33,9 @@ def test_loads_staff_of_every_role_and_patients_with_histories(db):
 
 
 def test_a_second_load_changes_nothing(db):
-    load(patients_count=3)
+    load(patients_count=3, parts=())
     before = (Patient.objects.count(), Assessment.objects.count())
-    again = load(patients_count=3)
+    again = load(patients_count=3, parts=())
     assert not again.loaded
     assert (Patient.objects.count(), Assessment.objects.count()) == before
 
@@ -52,6 +54,10 @@ def test_kclinic_demo_command_loads_into_a_fresh_directory(tmp_path: Path):
     )
     assert run.returncode == 0, run.stderr
     assert "demo clinic loaded: 4 patients" in run.stdout
+    # One line per part with the seconds it took (the ledger's year of history is loaded
+    # whatever the number of patients).
+    for part in ("patients", "ledger"):
+        assert re.search(rf"^  {part} +\d+\.\d s", run.stdout, re.MULTILINE), run.stdout
     assert "ketamine-demo" in run.stdout
     assert (tmp_path / "var" / "kclinic.sqlite3").exists()
     again = subprocess.run(

@@ -13,15 +13,17 @@ from kclinic.web.portal.selectors import due_rows
 
 
 def test_load_portal_is_populated_and_idempotent(db):
-    load(patients_count=16)
+    load(patients_count=16, parts=())  # the patients only: this test loads the portal part
     sites, users = _organisation()
     today = timezone.localdate()
     sent = load_portal(today, sites, users)
     assert sent == SelfReportLink.objects.count() >= 4
     assert SiteOnCall.objects.count() == 2
-    open_urgent = RiskRoute.objects.filter(task__status="open")
+    open_urgent = RiskRoute.objects.filter(task__status="open", task__priority="urgent")
     assert open_urgent.filter(stage="submitted").exists()
     assert open_urgent.filter(stage="answered").exists()
+    # The demo's on-call prescribers are assigned the urgent tasks.
+    assert all(route.task.assigned_to.exists() for route in open_urgent)
     assert SelfReportLink.objects.filter(used_at__isnull=False).exists()
     assert SelfReportLink.objects.filter(used_at=None).exists()
     assert due_rows(Patient.objects.all(), timezone.now())

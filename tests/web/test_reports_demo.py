@@ -25,7 +25,7 @@ def test_qids_answers_add_up_to_the_total_without_item_12():
 
 
 def test_load_outcomes_adds_qids_once_and_fills_the_dashboard(db):
-    load(patients_count=8)
+    load(patients_count=8, parts=())  # the patients only
     sites = {site.code: site for site in Site.objects.all()}
     users = {user.username: user for user in User.objects.all()}
     phq9 = Assessment.objects.filter(instrument_id="phq9", context__in=("baseline", "follow-up"))

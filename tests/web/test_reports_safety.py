@@ -89,9 +89,21 @@ def test_run_opens_one_task_per_finding(exposed):
     for finding in SafetyFinding.objects.all():
         assert finding.task.source_public_id == finding.public_id
         assert finding.task.source_type == "safety_followup"
+        # Routine checks, for the prescriber who opened the course.
+        assert finding.task.priority == "routine"
+        assert list(finding.task.assigned_to.all()) == [exposed.prescriber]
     created = AuditEvent.objects.filter(seq__gt=before, action="create", object_type="task")
     assert created.count() == 5
     assert {e.username for e in created} == {""}  # the system, not a user
+
+
+def test_followup_tasks_are_unassigned_when_the_course_prescriber_may_not_resolve(exposed):
+    exposed.prescriber.is_active = False
+    exposed.prescriber.save()
+    assert run_safety_followup(TODAY).opened == 5
+    tasks = Task.objects.filter(kind="followup")
+    assert not tasks.filter(assigned_to__isnull=False).exists()
+    assert set(tasks.values_list("priority", flat=True)) == {"routine"}
 
 
 def test_runs_are_idempotent_even_after_a_task_is_resolved(exposed):

@@ -162,6 +162,10 @@ def demo_command(
     report = load(patients_count=patients)
     if report.loaded:
         console.print(f"demo clinic loaded: {report.patients} patients in {report.seconds:.1f} s")
+        lines = [("patients", report.patients_seconds, "")]
+        lines += [(p.name, p.seconds, p.summary) for p in report.parts if p.loaded]
+        for name, seconds, summary in lines:
+            console.print(f"  {name:<9}{seconds:6.1f} s  {summary}".rstrip(), highlight=False)
     else:
         console.print("demo clinic already loaded (kclinic demo --reset starts over)")
     table = Table(title=f"Demo logins (password for all: {PASSWORD})")

@@ -1,4 +1,7 @@
-"""Load the demo clinic: two sites, one login per role, 160 synthetic patients with histories.
+"""Load the demo clinic: two sites, one login per role, 160 synthetic patients with histories,
+then the parts that build on them, in order, each in its own transactions: a year of
+controlled-substance ledger history (ledger.py), today's sessions at the chairs
+(sessions.py), the self-report portal (portal.py) and the outcomes (outcomes.py).
 
 Everything is written through the same services the pages use, so the demo also has a real,
 verifiable audit trail. Each patient is loaded in its own transaction from its own seeded
@@ -15,13 +18,18 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from kclinic.web.accounts.models import Chair, Clinic, Role, Site, User
 from kclinic.web.audit.services import Actor
 from kclinic.web.demo import histories
+from kclinic.web.demo.ledger import load_ledger
+from kclinic.web.demo.outcomes import load_outcomes
 from kclinic.web.demo.people import person, person_mrn
+from kclinic.web.demo.portal import load_portal
+from kclinic.web.demo.sessions import load_sessions
 from kclinic.web.patients import services as patients
 from kclinic.web.patients.models import Patient
 
@@ -47,15 +55,35 @@ STAFF = (
 )
 
 
+PARTS = ("ledger", "sessions", "portal", "outcomes")
+
+
+@dataclass(frozen=True)
+class PartReport:
+    name: str
+    loaded: bool
+    seconds: float
+    summary: str
+
+
 @dataclass
 class LoadReport:
     loaded: bool
     seconds: float
     patients: int
     staff: tuple[tuple[str, str, str], ...]  # username, role, sites
+    patients_seconds: float = 0.0
+    parts: tuple[PartReport, ...] = ()
 
 
-def load(today: date | None = None, patients_count: int = PATIENTS) -> LoadReport:
+def load(
+    today: date | None = None,
+    patients_count: int = PATIENTS,
+    *,
+    parts: tuple[str, ...] = PARTS,
+) -> LoadReport:
+    """Load (or finish loading) the demo; `parts` names the parts to run after the patients
+    (all of them by default; a test of one part may load the patients alone with ())."""
     started = time.perf_counter()
     staff_rows = tuple((u, r.label, ", ".join(s)) for u, r, _, _, _, s in STAFF)
     today = today or timezone.localdate()
@@ -70,7 +98,38 @@ def load(today: date | None = None, patients_count: int = PATIENTS) -> LoadRepor
         with transaction.atomic():
             _patient(random.Random(SEED * 100_000 + number), number, site, users, today)
         added += 1
-    return LoadReport(added > 0, time.perf_counter() - started, added, staff_rows)
+    patients_seconds = time.perf_counter() - started
+    done = tuple(_part(name, today, sites, users) for name in PARTS if name in parts)
+    return LoadReport(
+        added > 0 or any(part.loaded for part in done),
+        time.perf_counter() - started,
+        added,
+        staff_rows,
+        patients_seconds,
+        done,
+    )
+
+
+def _part(name: str, today: date, sites: dict[str, Site], users: dict[str, User]) -> PartReport:
+    """Run one part after the patients. Each manages its own transactions, except the
+    portal's, which is small enough for one."""
+    started = time.perf_counter()
+    if name == "ledger":
+        ledger = load_ledger(today, sites, users)
+        loaded, summary = bool(ledger.sites), f"{ledger.entries} entries, {ledger.counts} counts"
+    elif name == "sessions":
+        chairs = load_sessions(today, sites, users)
+        loaded = chairs.sessions > 0 or chairs.rems_forms > 0
+        summary = f"{chairs.sessions} today, {chairs.rems_forms} past REMS forms"
+    elif name == "portal":
+        with transaction.atomic():
+            sent = load_portal(today, sites, users)
+        loaded, summary = sent > 0, f"{sent} links sent"
+    else:
+        outcomes = load_outcomes(today, sites, users)
+        loaded = outcomes.qids_recorded > 0 or outcomes.followup_tasks > 0
+        summary = f"{outcomes.qids_recorded} QIDS-SR16, {outcomes.followup_tasks} follow-up tasks"
+    return PartReport(name, loaded, time.perf_counter() - started, summary)
 
 
 def _organisation() -> tuple[dict[str, Site], dict[str, User]]:
@@ -91,6 +150,8 @@ def _organisation() -> tuple[dict[str, Site], dict[str, User]]:
     for site in sites.values():
         for n in range(1, 5):
             Chair.objects.create(site=site, name=f"Chair {n}")
+    # One hash for the shared demo password: hashing it per user costs seconds.
+    hashed = make_password(PASSWORD)
     for username, role, first, last, credentials, site_codes in STAFF:
         user = User(
             username=username,
@@ -101,24 +162,24 @@ def _organisation() -> tuple[dict[str, Site], dict[str, User]]:
             is_staff=role == Role.ADMIN,
             is_superuser=role == Role.ADMIN,
         )
-        user.set_password(PASSWORD)
+        user.password = hashed
         user.save()
         user.sites.set([sites[code] for code in site_codes])
         users[username] = user
     return sites, users
 
 
-def _staff_of(site: Site, users: dict[str, User]) -> tuple[User, User, User]:
-    """(prescriber, nurse, front desk) working at the site."""
+def _staff_of(site: Site, users: dict[str, User]) -> tuple[User, User, User, User]:
+    """(prescriber, nurse, second nurse, front desk) working at the site."""
     if site.code == "north":
-        return users["prescriber"], users["nurse"], users["frontdesk"]
-    return users["prescriber2"], users["nurse3"], users["frontdesk2"]
+        return users["prescriber"], users["nurse"], users["nurse2"], users["frontdesk"]
+    return users["prescriber2"], users["nurse3"], users["nurse4"], users["frontdesk2"]
 
 
 def _patient(
     rng: random.Random, number: int, site: Site, users: dict[str, User], today: date
 ) -> None:
-    prescriber, nurse, desk = _staff_of(site, users)
+    prescriber, nurse, checker, desk = _staff_of(site, users)
     facts = person(rng, number, today)
     first_visit = today - timedelta(days=rng.randint(20, 360))
     at = datetime.combine(first_visit, datetime.min.time(), tzinfo=timezone.get_current_timezone())
@@ -149,7 +210,7 @@ def _patient(
     histories.build(
         rng,
         patient,
-        histories.Staff(prescriber, nurse, chairs),
+        histories.Staff(prescriber, nurse, chairs, checker, desk),
         first_visit,
         today,
         facts.diagnosis[0],

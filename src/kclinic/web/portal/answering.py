@@ -1,15 +1,19 @@
 """What a patient does through a link: save answers as they go, then submit them once.
 
 Both find the link by its token (`services.find`, row locked) and refuse an unusable link
-before writing anything. Submitting stores each instrument through `record_assessment`
-(respondent: patient), which opens a safety task per flag in the same transaction; urgent
-findings are routed (kclinic.web.portal.routing) and the link is marked used, all in one
-transaction: all or nothing. A risky answer is routed the moment it is saved, too.
+before writing anything. A risky answer is routed the moment it is saved: an urgent task for
+the link (kclinic.web.portal.routing). Submitting stores each instrument through
+`record_assessment` (respondent: patient), which opens a safety task per flag in the same
+transaction; for an instrument whose saved answer was routed it does so inside
+`tasks.services.continuing(link)`, so the assessment continues that task instead of opening
+a second one. Urgent findings are routed and the link is marked used, all in one
+transaction: all or nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +33,7 @@ from kclinic.web.portal.services import (
     find,
     recording_clinician,
 )
+from kclinic.web.tasks.services import continuing
 
 # -- the patient: save as they go, then submit ----------------------------------------
 
@@ -114,18 +119,27 @@ def submit(
             raise ValidationError("clinician", "none", "a clinician who may record assessments")
         clinician_actor = Actor(clinician, source_address)
         stored, routes = [], []
+        routed = routing.answered_sections(link)
         for section in link.instruments:
             if section not in questions.INSTRUMENTS:
                 continue
-            recorded = record_assessment(
-                clinician_actor,
-                link.patient,
-                section,
-                link.progress[section],
-                link.context,
-                now,
-                respondent="patient",
+            # Only an instrument whose own saved answer was routed continues the link's task
+            # (a low-risk C-SSRS "yes" must not take over the PHQ-9's urgent task).
+            earlier: AbstractContextManager[None] = (
+                continuing(routing.LINK_SOURCE, link.public_id)
+                if section in routed
+                else nullcontext()
             )
+            with earlier:
+                recorded = record_assessment(
+                    clinician_actor,
+                    link.patient,
+                    section,
+                    link.progress[section],
+                    link.context,
+                    now,
+                    respondent="patient",
+                )
             stored.append(recorded.assessment)
             routes += routing.route_assessment(patient_actor, link, recorded, now)
         submission = SelfReportSubmission.objects.create(

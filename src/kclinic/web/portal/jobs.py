@@ -28,21 +28,21 @@ def send_reminder(link_id: str, number: int) -> str:
 @task()
 def notify_urgent_route(route_id: str) -> str:
     """Tell the clinicians an urgent self-report task is waiting (no patient detail in the
-    message: sign in to see it). With no one assigned, every prescriber of the site."""
+    message: sign in to see it): the task's assignees, or with none every prescriber of the
+    site."""
     from kclinic.web.portal.models import RiskRoute
     from kclinic.web.portal.routing import site_prescribers
 
     route = (
-        RiskRoute.objects.select_related(
-            "patient__site", "primary_clinician", "on_call_clinician", "link"
-        )
+        RiskRoute.objects.select_related("patient__site", "task", "link")
         .filter(public_id=route_id)
         .first()
     )
     if route is None:
         return "skipped: no such route"
     site = route.patient.site
-    people = [u for u in (route.primary_clinician, route.on_call_clinician) if u is not None]
+    people = [u for u in route.task.assigned_to.all() if u.is_active]
+    page = "/tasks/?show=mine" if people else "/tasks/"
     if not people:
         people = site_prescribers(site)
     sent = 0
@@ -56,7 +56,7 @@ def notify_urgent_route(route_id: str) -> str:
                 f"URGENT: a self-report safety task is open at {site.name}",
                 f"A patient's self-report at {site.name} raised an URGENT safety task "
                 f"({route.get_stage_display().lower()}). Sign in to kclinic and open the task "
-                f"list to review it:\n\n{route.link.base_url}/tasks/\n",
+                f"list to review it:\n\n{route.link.base_url}{page}\n",
             )
         )
         sent += 1

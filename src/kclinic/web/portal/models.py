@@ -126,18 +126,17 @@ class SiteOnCall(models.Model):
 
 
 class RiskRoute(models.Model):
-    """An URGENT safety task raised by a self-report, and whom it is routed to.
-
-    The tasks app has no priority or assignee yet, so both live here; the task itself shows on
-    the clinic task list and the patient's chart (banner) until resolved there.
-    """
+    """One routing of an urgent self-report finding to its task: which link, rule and answer,
+    at which moment (answer saved, or form submitted). The task (tasks app) carries the
+    priority and the assignees and shows on the clinic task list and the patient's chart until
+    resolved there. Saving an answer and then submitting it routes the same task twice."""
 
     class Stage(models.TextChoices):
         ANSWERED = "answered", "Answer saved (form not yet submitted)"
         SUBMITTED = "submitted", "Submitted"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    task = models.OneToOneField(Task, on_delete=models.PROTECT, related_name="risk_route")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="risk_routes")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     link = models.ForeignKey(SelfReportLink, on_delete=models.PROTECT, related_name="routes")
     assessment = models.ForeignKey(
@@ -147,13 +146,6 @@ class RiskRoute(models.Model):
     instrument = models.CharField(max_length=40)
     rule = models.CharField(max_length=40)
     detail = models.CharField(max_length=200)
-    priority = models.CharField(max_length=10, default="urgent")
-    primary_clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    on_call_clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -23,6 +23,7 @@ from kclinic.web.assessments.models import Assessment
 from kclinic.web.courses.models import Phase, PhaseChange, PlannedSession, TreatmentCourse
 from kclinic.web.patients.models import Patient
 from kclinic.web.portal.models import RiskRoute, SelfReportLink, SelfReportSubmission
+from kclinic.web.tasks.selectors import assignees_prefetch
 
 # Items close at most 30 days after they open (after-course), and after-course items run
 # for 12 months: older courses and evidence cannot affect what is due now.
@@ -177,7 +178,8 @@ def link_of(patient: Patient, link_id: uuid.UUID) -> SelfReportLink | None:
 def routes_of(patient: Patient) -> QuerySet[RiskRoute]:
     return (
         RiskRoute.objects.filter(patient=patient)
-        .select_related("task", "primary_clinician", "on_call_clinician", "link")
+        .select_related("task", "link")
+        .prefetch_related(assignees_prefetch("task__assigned_to"))
         .order_by("-created_at")
     )
 

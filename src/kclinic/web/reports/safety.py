@@ -4,7 +4,10 @@
 worker or `kclinic safety-followup` calls it. It runs as the system (the audit rows name no
 user) and is idempotent: a finding is recorded once per patient and episode key (unique in
 the database, so two runs at once cannot both open its task), and a finding already
-recorded never opens a second task, whether or not its task has been resolved.
+recorded never opens a second task, whether or not its task has been resolved. Follow-up
+tasks are routine (they ask for checks, not an emergency response) and are assigned to the
+patient's primary clinician (the prescriber who opened their course; see
+kclinic.web.tasks.priority.primary_clinician) when that person may still resolve them.
 
 The clinic may override the rules' thresholds in the `safety_followup` section of its
 protocol file (KCLINIC_PROTOCOL_FILE, docs/configuration.md) once that section is enabled.
@@ -21,12 +24,14 @@ from django.utils import timezone
 
 from kclinic.domain import safety_followup as rules
 from kclinic.domain.sources import Source
-from kclinic.web.audit.services import Actor, record
+from kclinic.web.audit.services import Actor
 from kclinic.web.infusions import protocol
 from kclinic.web.patients.models import Patient
 from kclinic.web.reports.facts import followup_facts
 from kclinic.web.reports.models import SafetyFinding
-from kclinic.web.tasks.models import Task
+from kclinic.web.tasks.models import Priority
+from kclinic.web.tasks.priority import primary_clinician
+from kclinic.web.tasks.services import open_task
 
 SOURCE_TYPE = "safety_followup"
 TASK_KIND = "followup"
@@ -55,13 +60,17 @@ def findings_for(patient: Patient, today: date) -> tuple[rules.Finding, ...]:
 def _open(patient: Patient, finding: rules.Finding, today: date, actor: Actor) -> SafetyFinding:
     public_id = uuid.uuid4()
     with transaction.atomic():
-        task = Task.objects.create(
-            patient=patient,
+        task = open_task(
+            actor,
+            patient,
             kind=TASK_KIND,
             flag=finding.rule,
-            title=finding.title[:200],
+            title=finding.title,
             source_type=SOURCE_TYPE,
             source_public_id=public_id,
+            priority=Priority.ROUTINE,
+            assignees=[primary_clinician(patient)],
+            audit_detail={"source": SOURCE_TYPE, "rule": finding.rule, "key": finding.key},
         )
         recorded = SafetyFinding.objects.create(
             public_id=public_id,
@@ -74,14 +83,6 @@ def _open(patient: Patient, finding: rules.Finding, today: date, actor: Actor) -
             source_id=finding.source.id,
             found_on=today,
             task=task,
-        )
-        record(
-            actor,
-            "create",
-            patient_public_id=patient.public_id,
-            object_type="task",
-            object_id=task.public_id,
-            detail={"source": SOURCE_TYPE, "rule": finding.rule, "key": finding.key},
         )
     return recorded
 

@@ -1,4 +1,5 @@
-"""The clinic's open-task list, a patient's tasks, and resolving a safety task."""
+"""The clinic's open-task list (the user's own first; `?show=mine` for theirs only), a
+patient's tasks (open urgent ones at the top), and resolving a task."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kclinic.web.accounts.policy import Action, allowed
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.common.views import AuthedRequest, attach_error, patient_page
 from kclinic.web.tasks.models import ResolutionAction, Task
-from kclinic.web.tasks.selectors import open_tasks_for, tasks_of
+from kclinic.web.tasks.selectors import task_list, tasks_of
 from kclinic.web.tasks.services import resolve_task
 
 
@@ -29,19 +30,23 @@ class ResolveForm(forms.Form):
 def clinic_tasks(request: AuthedRequest) -> HttpResponse:
     if not allowed(request.user, Action.VIEW_CLINICAL):
         raise PermissionDenied
-    tasks = list(open_tasks_for(request.user))
+    only_mine = request.GET.get("show") == "mine"
+    tasks = task_list(request.user, only_mine=only_mine)
     actor = Actor.from_request(request)
-    for patient_id in {task.patient.public_id for task in tasks}:
+    for patient_id in tasks.patients:
         record(actor, "view", patient_public_id=patient_id, object_type="page", object_id="tasks")
-    return render(request, "tasks/list.html", {"tasks": tasks})
+    return render(request, "tasks/list.html", {"tasks": tasks, "only_mine": only_mine})
 
 
 @login_required
 def patient_tasks(request: AuthedRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient, context = patient_page(request, patient_id, "tasks")
+    tasks = list(tasks_of(patient))
     context.update(
         {
-            "tasks": tasks_of(patient),
+            # Open urgent tasks stand apart at the top; the table lists the rest.
+            "urgent": [t for t in tasks if t.is_open and t.is_urgent],
+            "tasks": [t for t in tasks if not (t.is_open and t.is_urgent)],
             "can_resolve": allowed(request.user, Action.RESOLVE_SAFETY_TASK, patient.site),
             "form": ResolveForm(),
         }

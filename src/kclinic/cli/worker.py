@@ -30,6 +30,10 @@ def worker_command(interval: float, batch: bool, max_jobs: int | None) -> None:
     setup_django()
     from django.core.management import call_command
 
+    from kclinic.web.reports.jobs import ensure_nightly_followup
+
+    ensure_nightly_followup()  # the long-term safety follow-up, every night
+
     options: dict[str, object] = {
         "interval": interval,
         "batch": batch,

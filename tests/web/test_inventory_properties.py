@@ -17,21 +17,11 @@ from hypothesis import strategies as st
 
 from kclinic.domain.errors import ValidationError
 from kclinic.web.audit.services import Actor
+from kclinic.web.inventory import services_movements as moves
 from kclinic.web.inventory.models import Balance, LedgerEntry
 from kclinic.web.inventory.selectors import verify_ledger
 from kclinic.web.inventory.services import add_location
 from kclinic.web.inventory.services_counts import record_count, resolve_discrepancy
-from kclinic.web.inventory.services_movements import (
-    administer,
-    destroy,
-    dispense_to_session,
-    receive,
-    report_loss,
-    return_unused,
-    reverse,
-    transfer,
-    waste,
-)
 from tests.web.factories import PASSWORD
 from tests.web.inventory_support import LOT, VIAL, a_session, stocked_safe
 
@@ -99,7 +89,7 @@ def _run(op, clinic, safe, cart, lot, sessions, key: str):
     nurse, officer = Actor(clinic.nurse), Actor(clinic.compliance)
     kind = op[0]
     if kind == "receive":
-        return receive(
+        return moves.receive(
             nurse,
             safe,
             VIAL,
@@ -111,24 +101,28 @@ def _run(op, clinic, safe, cart, lot, sessions, key: str):
             idempotency_key=key,
         )
     if kind == "transfer":
-        return transfer(nurse, safe, cart, lot, op[1], idempotency_key=key)
+        return moves.transfer(nurse, safe, cart, lot, op[1], idempotency_key=key)
     if kind in ("dispense", "administer", "return"):
-        call = {"dispense": dispense_to_session, "administer": administer, "return": return_unused}[
-            kind
-        ]
+        call = {
+            "dispense": moves.dispense_to_session,
+            "administer": moves.administer,
+            "return": moves.return_unused,
+        }[kind]
         return call(nurse, sessions[op[1]], lot, op[2], idempotency_key=key)
     if kind == "waste":
         witness = {"ok": "dr_lee", "self": "nurse_kim", "pw": "dr_lee"}[op[3]]
         password = "wrong" if op[3] == "pw" else PASSWORD
-        return waste(nurse, witness, password, sessions[op[1]], lot, op[2], idempotency_key=key)
+        return moves.waste(
+            nurse, witness, password, sessions[op[1]], lot, op[2], idempotency_key=key
+        )
     if kind == "destroy":
-        return destroy(
+        return moves.destroy(
             officer, "nurse_kim", PASSWORD, safe, lot, op[1], "digestion", idempotency_key=key
         )
     if kind == "loss":
         from django.utils import timezone
 
-        return report_loss(
+        return moves.report_loss(
             officer, safe, lot, op[1], "missing", timezone.now(), idempotency_key=key
         )
     if kind == "count":
@@ -137,7 +131,7 @@ def _run(op, clinic, safe, cart, lot, sessions, key: str):
             return resolve_discrepancy(officer, count.discrepancy, "recount", "nurse_kim", PASSWORD)
         return count
     rows = list(LedgerEntry.objects.order_by("id"))
-    return reverse(nurse, rows[op[1] % len(rows)], "correction", idempotency_key=key)
+    return moves.reverse(nurse, rows[op[1] % len(rows)], "correction", idempotency_key=key)
 
 
 @settings(

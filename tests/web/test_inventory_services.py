@@ -13,20 +13,10 @@ from django.utils import timezone
 from kclinic.domain.errors import ValidationError
 from kclinic.web.audit.models import AuditEvent
 from kclinic.web.audit.services import Actor
+from kclinic.web.inventory import services_movements as moves
 from kclinic.web.inventory.models import Balance, LedgerEntry
 from kclinic.web.inventory.selectors import verify_ledger
 from kclinic.web.inventory.services import add_location
-from kclinic.web.inventory.services_movements import (
-    administer,
-    destroy,
-    dispense_to_session,
-    receive,
-    report_loss,
-    return_unused,
-    reverse,
-    transfer,
-    waste,
-)
 from tests.web.factories import PASSWORD
 from tests.web.inventory_support import EXPIRED, LOT, VIAL, a_session, stocked_safe
 
@@ -52,7 +42,7 @@ def safe(clinic):
 def test_receipt_moves_whole_vials_in_and_a_retry_posts_once(clinic, safe):
     location, _lot = safe
     assert _held(location.account) == Decimal(5000)
-    again = receive(
+    again = moves.receive(
         Actor(clinic.nurse),
         location,
         VIAL,
@@ -76,7 +66,7 @@ def test_receipt_refuses_bad_quantities_and_writes_nothing(clinic, safe, units, 
     location, _ = safe
     before = _ledger()
     with pytest.raises(ValidationError) as caught:
-        receive(
+        moves.receive(
             Actor(clinic.nurse),
             location,
             VIAL,
@@ -121,7 +111,7 @@ def test_receipt_refusals_name_the_field(clinic, safe, change, field):
     } | change
     before = _ledger()
     with pytest.raises(ValidationError) as caught:
-        receive(
+        moves.receive(
             Actor(clinic.nurse),
             location,
             VIAL,
@@ -141,7 +131,7 @@ def test_receipt_needs_receive_permission_at_the_site(clinic, safe, who):
     location, _ = safe
     before = _ledger()
     with pytest.raises(PermissionDenied):
-        receive(
+        moves.receive(
             Actor(getattr(clinic, who)),
             location,
             VIAL,
@@ -158,18 +148,20 @@ def test_receipt_needs_receive_permission_at_the_site(clinic, safe, who):
 def test_transfer_to_another_site_and_refusals(clinic, safe):
     location, lot = safe
     south = add_location(clinic.other_site_nurse, clinic.site_b, "safe")
-    transfer(Actor(clinic.nurse), location, south, lot, "2", idempotency_key="t1")
+    moves.transfer(Actor(clinic.nurse), location, south, lot, "2", idempotency_key="t1")
     assert _held(location.account) == Decimal(4000)
     assert _held(south.account) == Decimal(1000)
     before = _ledger()
     with pytest.raises(ValidationError) as same:
-        transfer(Actor(clinic.nurse), location, location, lot, "1", idempotency_key="t2")
+        moves.transfer(Actor(clinic.nurse), location, location, lot, "1", idempotency_key="t2")
     assert same.value.field == "destination"
     with pytest.raises(ValidationError) as much:
-        transfer(Actor(clinic.nurse), location, south, lot, "9", idempotency_key="t3")
+        moves.transfer(Actor(clinic.nurse), location, south, lot, "9", idempotency_key="t3")
     assert much.value.field == "quantity_mg"
     with pytest.raises(PermissionDenied):  # the sender must be staff of the sending site
-        transfer(Actor(clinic.other_site_nurse), location, south, lot, "1", idempotency_key="t4")
+        moves.transfer(
+            Actor(clinic.other_site_nurse), location, south, lot, "1", idempotency_key="t4"
+        )
     assert _ledger() == before
 
 
@@ -177,9 +169,11 @@ def test_session_draw_is_reconciled_and_waste_is_witnessed(clinic, safe):
     location, lot = safe
     session = a_session(clinic)
     nurse = Actor(clinic.nurse)
-    dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")
-    administer(nurse, session, lot, "40", idempotency_key="a1")
-    waste(nurse, clinic.prescriber.username, PASSWORD, session, lot, "460", idempotency_key="w1")
+    moves.dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")
+    moves.administer(nurse, session, lot, "40", idempotency_key="a1")
+    moves.waste(
+        nurse, clinic.prescriber.username, PASSWORD, session, lot, "460", idempotency_key="w1"
+    )
     assert _held(session.ledger_account) == 0
     assert _held(location.account) == Decimal(4500)
     wasted = LedgerEntry.objects.get(kind="waste")
@@ -196,9 +190,9 @@ def test_the_movement_that_empties_a_draw_takes_its_remaining_units(clinic, safe
     _, lot = safe
     session = a_session(clinic)
     nurse = Actor(clinic.nurse)
-    dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")
-    administer(nurse, session, lot, "35.025", idempotency_key="a1")
-    waste(
+    moves.dispense_to_session(nurse, session, lot, "500", idempotency_key="d1")
+    moves.administer(nurse, session, lot, "35.025", idempotency_key="a1")
+    moves.waste(
         nurse, clinic.prescriber.username, PASSWORD, session, lot, "464.975", idempotency_key="w1"
     )
     held = Balance.objects.get(account=session.ledger_account)
@@ -224,11 +218,11 @@ def test_the_movement_that_empties_a_draw_takes_its_remaining_units(clinic, safe
 def test_waste_refusals_write_nothing(clinic, safe, witness, password, mg, field):
     _, lot = safe
     session = a_session(clinic)
-    dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
-    administer(Actor(clinic.nurse), session, lot, "39", idempotency_key="a1")
+    moves.dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
+    moves.administer(Actor(clinic.nurse), session, lot, "39", idempotency_key="a1")
     before = _ledger()
     with pytest.raises(ValidationError) as caught:
-        waste(Actor(clinic.nurse), witness, password, session, lot, mg, idempotency_key="w1")
+        moves.waste(Actor(clinic.nurse), witness, password, session, lot, mg, idempotency_key="w1")
     assert caught.value.field == field
     assert _ledger() == before
 
@@ -236,9 +230,9 @@ def test_waste_refusals_write_nothing(clinic, safe, witness, password, mg, field
 def test_a_wrong_witness_password_is_audited(clinic, safe):
     _, lot = safe
     session = a_session(clinic)
-    dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
+    moves.dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
     with pytest.raises(ValidationError):
-        waste(Actor(clinic.nurse), "dr_lee", "nope", session, lot, "5", idempotency_key="w1")
+        moves.waste(Actor(clinic.nurse), "dr_lee", "nope", session, lot, "5", idempotency_key="w1")
     refused = AuditEvent.objects.get(action="inventory_signature_refused")
     assert refused.username == "nurse_kim"
     assert refused.object_id == str(clinic.prescriber.public_id)
@@ -249,7 +243,7 @@ def test_dispense_refusals(clinic, safe):
     session = a_session(clinic)
     nurse = Actor(clinic.nurse)
     # An expired lot: received while it was still in date, dispensed after its expiry.
-    old = receive(
+    old = moves.receive(
         nurse,
         location,
         VIAL,
@@ -265,7 +259,7 @@ def test_dispense_refusals(clinic, safe):
     ).lot
     # A lot held only at the other site.
     south = add_location(clinic.other_site_nurse, clinic.site_b, "safe")
-    far = receive(
+    far = moves.receive(
         Actor(clinic.other_site_nurse),
         south,
         VIAL,
@@ -278,30 +272,30 @@ def test_dispense_refusals(clinic, safe):
     ).lot
     before = _ledger()
     cases = [
-        (lambda: dispense_to_session(nurse, session, old, "10", idempotency_key="x1"), "lot"),
-        (lambda: dispense_to_session(nurse, session, far, "10", idempotency_key="x2"), "lot"),
+        (lambda: moves.dispense_to_session(nurse, session, old, "10", idempotency_key="x1"), "lot"),
+        (lambda: moves.dispense_to_session(nurse, session, far, "10", idempotency_key="x2"), "lot"),
         (
-            lambda: dispense_to_session(
+            lambda: moves.dispense_to_session(
                 nurse, session, lot, "10", idempotency_key="x3", location=south
             ),
             "location",
         ),
         (
-            lambda: dispense_to_session(nurse, session, lot, "5001", idempotency_key="x4"),
+            lambda: moves.dispense_to_session(nurse, session, lot, "5001", idempotency_key="x4"),
             "quantity_mg",
         ),
         (
-            lambda: dispense_to_session(nurse, session, lot, "0", idempotency_key="x5"),
+            lambda: moves.dispense_to_session(nurse, session, lot, "0", idempotency_key="x5"),
             "quantity_mg",
         ),
         (
-            lambda: dispense_to_session(
+            lambda: moves.dispense_to_session(
                 nurse, session, lot, "1", "not-a-uuid", idempotency_key="x6"
             ),
             "dose_order",
         ),
-        (lambda: administer(nurse, session, lot, "1", idempotency_key="x7"), "quantity_mg"),
-        (lambda: return_unused(nurse, session, lot, "1", idempotency_key="x8"), "lot"),
+        (lambda: moves.administer(nurse, session, lot, "1", idempotency_key="x7"), "quantity_mg"),
+        (lambda: moves.return_unused(nurse, session, lot, "1", idempotency_key="x8"), "lot"),
     ]
     for call, field in cases:
         with pytest.raises(ValidationError) as caught:
@@ -309,7 +303,7 @@ def test_dispense_refusals(clinic, safe):
         assert caught.value.field == field, caught.value
     for who in ("compliance", "front_desk", "other_site_nurse"):
         with pytest.raises(PermissionDenied):
-            dispense_to_session(
+            moves.dispense_to_session(
                 Actor(getattr(clinic, who)), session, lot, "1", idempotency_key=f"p-{who}"
             )
     assert _ledger() == before
@@ -320,11 +314,11 @@ def test_dispense_needs_a_dose_order_and_an_open_session(clinic, safe):
     session = a_session(clinic)
     session.orders.all().delete()
     with pytest.raises(ValidationError) as caught:
-        dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
+        moves.dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
     assert caught.value.field == "dose_order"
     session.state = "cancelled"
     with pytest.raises(ValidationError) as closed:
-        dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d2")
+        moves.dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d2")
     assert closed.value.field == "session.state"
     assert LedgerEntry.objects.filter(kind="dispense").count() == 0
 
@@ -332,19 +326,19 @@ def test_dispense_needs_a_dose_order_and_an_open_session(clinic, safe):
 def test_return_puts_unused_drug_back_where_it_came_from(clinic, safe):
     location, lot = safe
     session = a_session(clinic)
-    dispense_to_session(Actor(clinic.nurse), session, lot, "1000", idempotency_key="d1")
-    back = return_unused(Actor(clinic.nurse), session, lot, "500", idempotency_key="b1")
+    moves.dispense_to_session(Actor(clinic.nurse), session, lot, "1000", idempotency_key="d1")
+    back = moves.return_unused(Actor(clinic.nurse), session, lot, "500", idempotency_key="b1")
     assert back.destination == location.account
     assert _held(location.account) == Decimal(4500)
     with pytest.raises(ValidationError):
-        return_unused(Actor(clinic.nurse), session, lot, "501", idempotency_key="b2")
+        moves.return_unused(Actor(clinic.nurse), session, lot, "501", idempotency_key="b2")
 
 
 def test_destruction_and_loss_are_for_compliance_with_a_witness(clinic, safe):
     location, lot = safe
     officer = Actor(clinic.compliance)
     with pytest.raises(PermissionDenied):
-        destroy(
+        moves.destroy(
             Actor(clinic.nurse),
             "dr_lee",
             PASSWORD,
@@ -355,9 +349,9 @@ def test_destruction_and_loss_are_for_compliance_with_a_witness(clinic, safe):
             idempotency_key="x1",
         )
     with pytest.raises(ValidationError) as no_method:
-        destroy(officer, "dr_lee", PASSWORD, location, lot, "1", " ", idempotency_key="x2")
+        moves.destroy(officer, "dr_lee", PASSWORD, location, lot, "1", " ", idempotency_key="x2")
     assert no_method.value.field == "method"
-    gone = destroy(
+    gone = moves.destroy(
         officer,
         "nurse_kim",
         PASSWORD,
@@ -372,7 +366,7 @@ def test_destruction_and_loss_are_for_compliance_with_a_witness(clinic, safe):
     assert gone.witness == clinic.nurse
     assert gone.reference == "41-2026-1"
     found = timezone.now() - timedelta(hours=2)
-    lost = report_loss(
+    lost = moves.report_loss(
         officer,
         location,
         lot,
@@ -384,7 +378,7 @@ def test_destruction_and_loss_are_for_compliance_with_a_witness(clinic, safe):
     assert lost.quantity_mg == Decimal(250)
     assert _held(location.account) == Decimal(3750)
     with pytest.raises(ValidationError) as future:
-        report_loss(
+        moves.report_loss(
             officer,
             location,
             lot,
@@ -399,18 +393,22 @@ def test_destruction_and_loss_are_for_compliance_with_a_witness(clinic, safe):
 def test_reversal_mirrors_the_entry_once(clinic, safe):
     location, lot = safe
     session = a_session(clinic)
-    drawn = dispense_to_session(Actor(clinic.nurse), session, lot, "500", idempotency_key="d1")
-    undo = reverse(Actor(clinic.nurse), drawn, "drawn for the wrong chair", idempotency_key="u1")
+    drawn = moves.dispense_to_session(
+        Actor(clinic.nurse), session, lot, "500", idempotency_key="d1"
+    )
+    undo = moves.reverse(
+        Actor(clinic.nurse), drawn, "drawn for the wrong chair", idempotency_key="u1"
+    )
     assert (undo.source, undo.destination) == (drawn.destination, drawn.source)
     assert _held(location.account) == Decimal(5000)
     with pytest.raises(ValidationError) as twice:
-        reverse(Actor(clinic.nurse), drawn, "again", idempotency_key="u2")
+        moves.reverse(Actor(clinic.nurse), drawn, "again", idempotency_key="u2")
     assert twice.value.field == "reference"
     with pytest.raises(ValidationError) as blank:
-        reverse(Actor(clinic.nurse), drawn, "", idempotency_key="u3")
+        moves.reverse(Actor(clinic.nurse), drawn, "", idempotency_key="u3")
     assert blank.value.field == "reason"
     with pytest.raises(PermissionDenied):  # a receipt is reversed by someone who may receive
-        reverse(
+        moves.reverse(
             Actor(clinic.auditor),
             LedgerEntry.objects.get(kind="receipt"),
             "x",

@@ -10,6 +10,7 @@ No `from __future__ import annotations`: ninja resolves the annotations at run t
 """
 
 import uuid
+from collections.abc import Callable
 
 from django.utils import timezone
 from ninja import Router, Status
@@ -234,52 +235,56 @@ def inventory_session_drug(
     }
 
 
-@router.post(SESSION + "/dispense", response={200: EntryOut, 201: EntryOut})
-def inventory_dispense(
-    request: AuthedRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: DispenseIn
+def _draw_movement(
+    request: AuthedRequest,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    service: Callable[..., LedgerEntry],
+    payload: SessionDrugIn,
+    **options: object,
 ) -> Written:
+    """Dispense, administer or return `payload.quantity_mg` of the lot for the session."""
     session = _session(request, patient_id, session_id)
-    row = dispense_to_session(
+    row = service(
         Actor.from_request(request),
         session,
         payload.lot_id,
         payload.quantity_mg,
-        payload.dose_order_id,
         idempotency_key=payload.idempotency_key,
-        location=payload.location_id,
+        **options,
     )
     return written(row)
+
+
+@router.post(SESSION + "/dispense", response={200: EntryOut, 201: EntryOut})
+def inventory_dispense(
+    request: AuthedRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: DispenseIn
+) -> Written:
+    return _draw_movement(
+        request,
+        patient_id,
+        session_id,
+        dispense_to_session,
+        payload,
+        dose_order=payload.dose_order_id,
+        location=payload.location_id,
+    )
 
 
 @router.post(SESSION + "/administer", response={200: EntryOut, 201: EntryOut})
 def inventory_administer(
     request: AuthedRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: SessionDrugIn
 ) -> Written:
-    session = _session(request, patient_id, session_id)
-    row = administer(
-        Actor.from_request(request),
-        session,
-        payload.lot_id,
-        payload.quantity_mg,
-        idempotency_key=payload.idempotency_key,
-    )
-    return written(row)
+    return _draw_movement(request, patient_id, session_id, administer, payload)
 
 
 @router.post(SESSION + "/return", response={200: EntryOut, 201: EntryOut})
 def inventory_return(
     request: AuthedRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: ReturnIn
 ) -> Written:
-    session = _session(request, patient_id, session_id)
-    row = return_unused(
-        Actor.from_request(request),
-        session,
-        payload.lot_id,
-        payload.quantity_mg,
-        idempotency_key=payload.idempotency_key,
-        location=payload.location_id,
+    return _draw_movement(
+        request, patient_id, session_id, return_unused, payload, location=payload.location_id
     )
-    return written(row)
 
 
 @router.post(SESSION + "/waste", response={200: EntryOut, 201: EntryOut})

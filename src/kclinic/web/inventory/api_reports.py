@@ -15,6 +15,7 @@ from kclinic.web.inventory.api_schemas import TableOut, VerifyOut, table_out
 from kclinic.web.inventory.export import download
 from kclinic.web.inventory.selectors import verify_ledger
 from kclinic.web.inventory.selectors_reports import (
+    PeriodReport,
     dispensing_log,
     form41_report,
     form106_report,
@@ -69,39 +70,35 @@ def inventory_inventory_report(
     return _answer(request, inventory_report(count), f"inventory-{count.purpose}", format)
 
 
-@router.get("/reports/form-41", response=TableOut)
-def inventory_form41_report(
-    request: AuthedRequest,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    format: str = "json",
-) -> object:
-    require(request.user, Action.INVENTORY_REPORTS)
-    return _answer(request, form41_report(request.user, start, end), "dea-form-41", format)
+def _period_report(
+    path: str, view_name: str, build: PeriodReport, name: str, doc: str = ""
+) -> None:
+    """Register GET `path`: the report `build` over an optional period (`start`, `end`)."""
+
+    def view(
+        request: AuthedRequest,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        format: str = "json",
+    ) -> object:
+        require(request.user, Action.INVENTORY_REPORTS)
+        return _answer(request, build(request.user, start, end), name, format)
+
+    # ninja takes the URL name, operation id and summary from the function's name.
+    view.__name__ = view.__qualname__ = view_name
+    view.__doc__ = doc or None
+    router.get(path, response=TableOut)(view)
 
 
-@router.get("/reports/form-106", response=TableOut)
-def inventory_form106_report(
-    request: AuthedRequest,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    format: str = "json",
-) -> object:
-    require(request.user, Action.INVENTORY_REPORTS)
-    return _answer(request, form106_report(request.user, start, end), "dea-form-106", format)
-
-
-@router.get("/reports/ledger", response=TableOut)
-def inventory_ledger_report(
-    request: AuthedRequest,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    format: str = "json",
-) -> object:
-    """Every entry of the user's sites in the period, with its hash and previous hash."""
-    require(request.user, Action.INVENTORY_REPORTS)
-    table = ledger_report(request.user, start, end)
-    return _answer(request, table, "controlled-substance-ledger", format)
+_period_report("/reports/form-41", "inventory_form41_report", form41_report, "dea-form-41")
+_period_report("/reports/form-106", "inventory_form106_report", form106_report, "dea-form-106")
+_period_report(
+    "/reports/ledger",
+    "inventory_ledger_report",
+    ledger_report,
+    "controlled-substance-ledger",
+    "Every entry of the user's sites in the period, with its hash and previous hash.",
+)
 
 
 @router.get("/patients/{patient_id}/dispensing-log", response=TableOut)

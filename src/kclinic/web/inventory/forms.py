@@ -167,9 +167,25 @@ class ResolveForm(KeyedForm):
     )
 
 
-class DestroyForm(KeyedForm):
+class StockOutForm(KeyedForm):
+    """Units of a lot taken out of a safe for good (destruction or loss)."""
+
     location = forms.ChoiceField(label="From")
     lot = forms.ChoiceField(label="Lot")
+
+    def __init__(
+        self,
+        *args: Any,
+        locations: Iterable[StorageLocation],
+        lots: Iterable[StockLine],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choose(self, "location", location_choices(locations))
+        _choose(self, "lot", lot_choices(lots))
+
+
+class DestroyForm(StockOutForm):
     units = _text("Vials or devices (fractions for partial vials)", max_length=20)
     method = _text("Method of destruction", max_length=500)
     reverse_distributor = _text("Reverse distributor (if handed over)", max_length=100)
@@ -179,21 +195,8 @@ class DestroyForm(KeyedForm):
         "Witness password", widget=forms.PasswordInput(attrs={"autocomplete": "off"})
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        locations: Iterable[StorageLocation],
-        lots: Iterable[StockLine],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        _choose(self, "location", location_choices(locations))
-        _choose(self, "lot", lot_choices(lots))
 
-
-class LossForm(KeyedForm):
-    location = forms.ChoiceField(label="From")
-    lot = forms.ChoiceField(label="Lot")
+class LossForm(StockOutForm):
     units = _text("Vials or devices lost (fractions for partial vials)", max_length=20)
     circumstances = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     discovered_at = _text(
@@ -201,17 +204,6 @@ class LossForm(KeyedForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     form_number = _text("DEA Form 106 reference", max_length=120)
-
-    def __init__(
-        self,
-        *args: Any,
-        locations: Iterable[StorageLocation],
-        lots: Iterable[StockLine],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        _choose(self, "location", location_choices(locations))
-        _choose(self, "lot", lot_choices(lots))
 
 
 class ReverseForm(KeyedForm):

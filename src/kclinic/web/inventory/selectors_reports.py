@@ -3,6 +3,7 @@ stored ledger of the sites the user may report on. Pages, CSV and PDF all render
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,6 +23,9 @@ from kclinic.web.inventory.selectors_stock import sites_for
 from kclinic.web.inventory.services import entry_from_content
 from kclinic.web.inventory.services_support import domain_lot
 from kclinic.web.patients.models import Patient
+
+# A report over an optional period (form41_report, form106_report, ledger_report).
+PeriodReport = Callable[[User, date | None, date | None], reports.Table]
 
 
 def registrant_of(site: Site | None) -> reports.Registrant | None:

@@ -39,6 +39,7 @@ from kclinic.web.inventory.services_support import (
     location_row,
     lot_row,
     moment,
+    post_movement,
     quantity,
     replay,
     require_key,
@@ -143,9 +144,9 @@ def transfer(
     if previous is not None:
         return previous
     when = moment(at)
-    return _post(
+    return post_movement(
         user,
-        origin,
+        origin.site,
         lot_obj,
         dm.EntryKind.TRANSFER,
         origin.account,
@@ -174,12 +175,9 @@ def destroy(
 ) -> LedgerEntry:
     """Destroy (or hand to a reverse distributor) units of a lot from a safe, witnessed by a
     second licensed person with their own password: the data of DEA Form 41."""
-    user = actor.signed_in()
-    place = location_row(location)
-    require(user, Action.DESTROY_STOCK, place.site)
-    key = require_key(idempotency_key)
-    lot_obj = lot_row(lot)
-    mg, count = _units(lot_obj, units)
+    user, place, lot_obj, mg, count, key = _out_of_safe(
+        actor, location, lot, units, idempotency_key
+    )
     how = text("method", method, "the method of destruction", 500)
     taker = _optional("reverse_distributor", reverse_distributor, 100)
     form = _optional("form_number", form_number, 120)
@@ -189,9 +187,9 @@ def destroy(
     signer = cosigner(
         actor, witness, witness_password, place.site, field="witness", request=request
     )
-    return _post(
+    return post_movement(
         user,
-        place,
+        place.site,
         lot_obj,
         dm.EntryKind.DESTRUCTION,
         place.account,
@@ -221,12 +219,9 @@ def report_loss(
 ) -> LedgerEntry:
     """Record a theft or loss from a safe: the data of DEA Form 106; the written notice to
     the DEA is due one business day after `discovered_at` (see `ledger_forms`)."""
-    user = actor.signed_in()
-    place = location_row(location)
-    require(user, Action.DESTROY_STOCK, place.site)
-    key = require_key(idempotency_key)
-    lot_obj = lot_row(lot)
-    mg, count = _units(lot_obj, units)
+    user, place, lot_obj, mg, count, key = _out_of_safe(
+        actor, location, lot, units, idempotency_key
+    )
     what = text("circumstances", circumstances, "what happened (theft or loss, how found)", 2000)
     form = _optional("form_number", form_number, 120)
     if not isinstance(discovered_at, datetime) or discovered_at.utcoffset() is None:
@@ -239,9 +234,9 @@ def report_loss(
         raise ValidationError(
             "discovered_at", discovered_at.isoformat(), f"not after {when.isoformat()}"
         )
-    return _post(
+    return post_movement(
         user,
-        place,
+        place.site,
         lot_obj,
         dm.EntryKind.LOSS,
         place.account,
@@ -321,45 +316,21 @@ def _units(lot: Lot, units: object) -> tuple[Decimal, Decimal]:
     return count * lot.product.mg_per_unit, count
 
 
+def _out_of_safe(
+    actor: Actor, location: LocationRef, lot: LotRef, units: object, idempotency_key: str
+) -> tuple[User, StorageLocation, Lot, Decimal, Decimal, str]:
+    """What destruction and loss both check first: the actor, the safe and their permission
+    there, the key, the lot and the amount (mg and units)."""
+    user = actor.signed_in()
+    place = location_row(location)
+    require(user, Action.DESTROY_STOCK, place.site)
+    key = require_key(idempotency_key)
+    lot_obj = lot_row(lot)
+    mg, count = _units(lot_obj, units)
+    return user, place, lot_obj, mg, count, key
+
+
 def _optional(field: str, value: object, max_length: int) -> str:
     if value is None or value == "":
         return ""
     return text(field, value, field.replace("_", " "), max_length)
-
-
-def _post(
-    user: User,
-    place: StorageLocation,
-    lot: Lot,
-    kind: dm.EntryKind,
-    source: str,
-    destination: str,
-    mg: Decimal,
-    units: Decimal,
-    key: str,
-    when: datetime,
-    *,
-    witness: User | None = None,
-    reason: str = "",
-    counterparty: str = "",
-    reference: str = "",
-    discovered_at: datetime | None = None,
-) -> LedgerEntry:
-    entry = dm.Entry(
-        idempotency_key=key,
-        kind=kind,
-        at=when,
-        site_id=place.site.code,
-        lot=domain_lot(lot),
-        source=source,
-        destination=destination,
-        quantity_mg=mg,
-        quantity_units=units,
-        actor=person_for(user),
-        witness=person_for(witness) if witness else None,
-        reference=reference,
-        counterparty=counterparty,
-        reason=reason,
-        discovered_at=discovered_at,
-    )
-    return post_entry(user, entry, when)

@@ -25,13 +25,13 @@ from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor
 from kclinic.web.infusions.models import DoseOrder, InfusionSession
 from kclinic.web.inventory.models import Balance, LedgerEntry, Lot, StorageLocation
-from kclinic.web.inventory.services import person_for, post_entry
 from kclinic.web.inventory.services_support import (
     cosigner,
     domain_lot,
     location_row,
     lot_row,
     moment,
+    post_movement,
     quantity,
     replay,
     require_key,
@@ -309,20 +309,18 @@ def _post(
     reference: str = "",
     witness: User | None = None,
 ) -> LedgerEntry:
-    domain = domain_lot(lot)
-    units = movement_units(domain.product, source, lot, mg)
-    entry = dm.Entry(
-        idempotency_key=key,
-        kind=kind,
-        at=when,
-        site_id=visit.site.code,
-        lot=domain,
-        source=source,
-        destination=destination,
-        quantity_mg=mg,
-        quantity_units=units,
-        actor=person_for(user),
-        witness=person_for(witness) if witness else None,
+    units = movement_units(domain_lot(lot).product, source, lot, mg)
+    return post_movement(
+        user,
+        visit.site,
+        lot,
+        kind,
+        source,
+        destination,
+        mg,
+        units,
+        key,
+        when,
         reference=reference,
+        witness=witness,
     )
-    return post_entry(user, entry, when)

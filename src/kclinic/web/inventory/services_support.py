@@ -1,7 +1,7 @@
 """What every ledger service shares: reading quantities and times at the edge, turning stored
 rows back into domain values, finding lots and locations, and checking a second person's
 signature (a witness or second signer who types their own username and password on the same
-device). Nothing here writes to the ledger."""
+device). The one write is `post_movement`, which hands a movement to `post_entry`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from kclinic.domain.errors import ValidationError
 from kclinic.web.accounts.models import Site, User
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.inventory.models import LedgerEntry, Lot, Product, StorageLocation
-from kclinic.web.inventory.services import LICENSED_ROLES
+from kclinic.web.inventory.services import LICENSED_ROLES, person_for, post_entry
 
 # Quantities are kept to 4 decimal places (the columns' scale and the units rounding step).
 _PLACES = 4
@@ -100,6 +100,45 @@ def domain_product(row: Product) -> dm.Product:
 
 def domain_lot(row: Lot) -> dm.Lot:
     return dm.Lot(domain_product(row.product), row.lot_number, row.expiry_date)
+
+
+def post_movement(
+    user: User,
+    site: Site,
+    lot: Lot,
+    kind: dm.EntryKind,
+    source: str,
+    destination: str,
+    mg: Decimal,
+    units: Decimal,
+    key: str,
+    when: datetime,
+    *,
+    witness: User | None = None,
+    reason: str = "",
+    counterparty: str = "",
+    reference: str = "",
+    discovered_at: datetime | None = None,
+) -> LedgerEntry:
+    """Post one movement of `lot` at `site` (its checks done by the calling service)."""
+    entry = dm.Entry(
+        idempotency_key=key,
+        kind=kind,
+        at=when,
+        site_id=site.code,
+        lot=domain_lot(lot),
+        source=source,
+        destination=destination,
+        quantity_mg=mg,
+        quantity_units=units,
+        actor=person_for(user),
+        witness=person_for(witness) if witness else None,
+        reference=reference,
+        counterparty=counterparty,
+        reason=reason,
+        discovered_at=discovered_at,
+    )
+    return post_entry(user, entry, when)
 
 
 def lot_row(value: Lot | uuid.UUID | str, field: str = "lot") -> Lot:

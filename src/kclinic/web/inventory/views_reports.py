@@ -22,6 +22,7 @@ from kclinic.web.inventory import forms
 from kclinic.web.inventory.export import FORMATS, download
 from kclinic.web.inventory.models import LedgerEntry, Lot
 from kclinic.web.inventory.selectors_reports import (
+    PeriodReport,
     form41_report,
     form106_report,
     inventory_report,
@@ -62,13 +63,6 @@ def _show(
     )
 
 
-def _period(request: AuthedRequest) -> tuple[forms.PeriodForm, dict[str, object]]:
-    form = forms.PeriodForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        return form, {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
-    return form, {}
-
-
 @login_required
 def reports(request: AuthedRequest) -> HttpResponse:
     user = request.user
@@ -104,29 +98,30 @@ def inventory(request: AuthedRequest, count_id: uuid.UUID) -> HttpResponse:
     return _show(request, inventory_report(count), f"inventory-{count.purpose}-{stamp}", {})
 
 
+def _period_report(request: AuthedRequest, build: PeriodReport, name: str) -> HttpResponse:
+    """One of the reports over an optional period (start and end dates from the query)."""
+    require(request.user, Action.INVENTORY_REPORTS)
+    form = forms.PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return _show(request, build(request.user, start, end), name, {"period": form})
+
+
 @login_required
 def form41(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Action.INVENTORY_REPORTS)
-    form, period = _period(request)
-    table = form41_report(request.user, **period)  # type: ignore[arg-type]
-    return _show(request, table, "dea-form-41", {"period": form})
+    return _period_report(request, form41_report, "dea-form-41")
 
 
 @login_required
 def form106(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Action.INVENTORY_REPORTS)
-    form, period = _period(request)
-    table = form106_report(request.user, **period)  # type: ignore[arg-type]
-    return _show(request, table, "dea-form-106", {"period": form})
+    return _period_report(request, form106_report, "dea-form-106")
 
 
 @login_required
 def ledger(request: AuthedRequest) -> HttpResponse:
     """Every entry with its hashes: what to hand an inspector (CSV or PDF)."""
-    require(request.user, Action.INVENTORY_REPORTS)
-    form, period = _period(request)
-    table = ledger_report(request.user, **period)  # type: ignore[arg-type]
-    return _show(request, table, "controlled-substance-ledger", {"period": form})
+    return _period_report(request, ledger_report, "controlled-substance-ledger")
 
 
 def _stock_form(request: AuthedRequest, form_class: type, action: Action) -> object:

@@ -14,25 +14,16 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from kclinic.domain import rems
-from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.common.views import AuthedRequest
 from kclinic.web.infusions import services_discharge as discharge_services
 from kclinic.web.infusions import services_record, services_rems
+from kclinic.web.infusions.api_common import ERRORS, session_for_api
 from kclinic.web.infusions.models import Discharge, InfusionSession, RemsForm
 from kclinic.web.infusions.pdf import session_record_pdf
 from kclinic.web.infusions.pdf_rems import rems_pdf
-from kclinic.web.infusions.selectors import session_of
 
 router = Router(tags=["sessions"])
-
-
-class ErrorOut(Schema):
-    error: dict[str, object]
-
-
-# The error envelope of src/kclinic/web/api.py, documented on every operation.
-ERRORS: dict[int, type[Schema]] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class VersionIn(Schema):
@@ -117,22 +108,6 @@ class DueOut(Schema):
     status: str
 
 
-def _session(request: AuthedRequest, session_id: uuid.UUID, read: str = "") -> InfusionSession:
-    """The session (404 when not visible); a read needs view_clinical and is audited."""
-    session = session_of(request.user, session_id)
-    if read:
-        require(request.user, Action.VIEW_CLINICAL, session.site)
-        record(
-            Actor.from_request(request),
-            "view",
-            patient_public_id=session.patient.public_id,
-            object_type="api",
-            object_id=read,
-            detail={"session": str(session.public_id)},
-        )
-    return session
-
-
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -200,7 +175,7 @@ def list_rems_due(request: AuthedRequest) -> list[dict[str, object]]:
 def get_discharge_readiness(
     request: AuthedRequest, session_id: uuid.UUID, escort_present: bool = False
 ) -> dict[str, object]:
-    session = _session(request, session_id, "discharge_readiness")
+    session = session_for_api(request, session_id, "discharge_readiness")
     return discharge_services.readiness(session, escort_present=escort_present).as_dict()
 
 
@@ -210,7 +185,7 @@ def start_session_recovery(
 ) -> dict[str, object]:
     session = discharge_services.start_recovery(
         Actor.from_request(request),
-        _session(request, session_id),
+        session_for_api(request, session_id),
         expected_version=payload.version,
     )
     return {"id": session.public_id, "state": session.state, "version": session.version}
@@ -222,7 +197,7 @@ def discharge_session(
 ) -> Status[dict[str, object]]:
     done = discharge_services.discharge(
         Actor.from_request(request),
-        _session(request, session_id),
+        session_for_api(request, session_id),
         escort_present=payload.escort_present,
         escort_name=payload.escort_name,
         escort_relationship=payload.escort_relationship,
@@ -238,7 +213,7 @@ def draft_session_record_note(
     request: AuthedRequest, session_id: uuid.UUID
 ) -> Status[dict[str, object]]:
     note = services_record.draft_session_record(
-        Actor.from_request(request), _session(request, session_id)
+        Actor.from_request(request), session_for_api(request, session_id)
     )
     out = {
         "note": note.public_id,
@@ -252,20 +227,20 @@ def draft_session_record_note(
 
 @router.get("/{session_id}/record.pdf")
 def get_session_record_pdf(request: AuthedRequest, session_id: uuid.UUID) -> HttpResponse:
-    session = _session(request, session_id, "session_record_pdf")
+    session = session_for_api(request, session_id, "session_record_pdf")
     return _pdf(session_record_pdf(session), f"session-record-{session.public_id}.pdf")
 
 
 @router.get("/{session_id}/rems", response={200: RemsOut, **ERRORS})
 def get_rems_form(request: AuthedRequest, session_id: uuid.UUID) -> dict[str, object]:
-    return _rems(request, _session(request, session_id, "rems_form"))
+    return _rems(request, session_for_api(request, session_id, "rems_form"))
 
 
 @router.put("/{session_id}/rems", response={200: RemsOut, **ERRORS})
 def update_rems_form(
     request: AuthedRequest, session_id: uuid.UUID, payload: RemsIn
 ) -> dict[str, object]:
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     services_rems.save_rems(
         Actor.from_request(request),
         session,
@@ -277,7 +252,7 @@ def update_rems_form(
 
 @router.post("/{session_id}/rems/complete", response={200: RemsOut, **ERRORS})
 def complete_rems_form(request: AuthedRequest, session_id: uuid.UUID) -> dict[str, object]:
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     services_rems.complete_rems(Actor.from_request(request), session)
     return _rems(request, session)
 
@@ -286,7 +261,7 @@ def complete_rems_form(request: AuthedRequest, session_id: uuid.UUID) -> dict[st
 def mark_rems_submitted(
     request: AuthedRequest, session_id: uuid.UUID, payload: SubmittedIn
 ) -> dict[str, object]:
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     services_rems.mark_submitted(
         Actor.from_request(request),
         session,
@@ -298,7 +273,7 @@ def mark_rems_submitted(
 
 @router.get("/{session_id}/rems.pdf")
 def get_rems_pdf(request: AuthedRequest, session_id: uuid.UUID) -> HttpResponse:
-    session = _session(request, session_id, "rems_pdf")
+    session = session_for_api(request, session_id, "rems_pdf")
     data = services_rems.current_data(session, request.user)
     content = rems_pdf(session, data, services_rems.problems(data))
     return _pdf(content, f"rems-form-{session.public_id}.pdf")

@@ -24,15 +24,11 @@ from kclinic.web.common.views import AuthedRequest
 from kclinic.web.infusions import board as reads
 from kclinic.web.infusions import services_events as events
 from kclinic.web.infusions import services_monitoring as monitoring
-from kclinic.web.infusions.models import Alarm, ClinicalEvent, InfusionSession, VitalSet
-from kclinic.web.infusions.selectors import session_of
+from kclinic.web.infusions.api_common import ERRORS, session_for_api
+from kclinic.web.infusions.models import Alarm, ClinicalEvent, VitalSet
 
 router = Router(tags=["sessions"])
 SESSION = "/{session_id}"
-
-
-class MonitorErrorOut(Schema):
-    error: dict[str, object]
 
 
 class MonitorVitalsIn(Schema):
@@ -179,9 +175,6 @@ class ChairBoardRowOut(Schema):
     open_alarms: list[MonitorAlarmOut]
 
 
-ERRORS = {403: MonitorErrorOut, 404: MonitorErrorOut, 409: MonitorErrorOut, 422: MonitorErrorOut}
-
-
 def _alarm(alarm: Alarm) -> dict[str, object]:
     return {
         "id": alarm.public_id,
@@ -218,31 +211,13 @@ def _vitals(row: VitalSet) -> dict[str, object]:
     }
 
 
-def _session(request: AuthedRequest, session_id: uuid.UUID, *, read: str = "") -> InfusionSession:
-    """The session (404 when its patient is not visible); for a read, check view_clinical
-    and audit the view naming the patient."""
-    session = session_of(request.user, session_id)
-    if read:
-        if not allowed(request.user, Action.VIEW_CLINICAL, session.site):
-            raise PermissionDenied("view_clinical is not permitted for this user here")
-        record(
-            Actor.from_request(request),
-            "view",
-            patient_public_id=session.patient.public_id,
-            object_type="api",
-            object_id=read,
-            detail={"session": str(session.public_id)},
-        )
-    return session
-
-
 @router.post(SESSION + "/vitals", response={201: MonitorVitalsRecordedOut, **ERRORS})
 def record_session_vitals(
     request: AuthedRequest, session_id: uuid.UUID, payload: MonitorVitalsIn
 ) -> Status[dict[str, object]]:
     """Record one set of vital signs (manual, or from a bedside monitor with its device id);
     the reply carries the policy's verdict and any alarms it raised."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     done = monitoring.record_vitals(Actor.from_request(request), session, **payload.dict())
     body = _vitals(done.vital_set) | {
         "alarms": [_alarm(a) for a in done.alarms],
@@ -254,7 +229,7 @@ def record_session_vitals(
 @router.get(SESSION + "/vitals", response={200: list[MonitorVitalSetOut], **ERRORS})
 def list_session_vitals(request: AuthedRequest, session_id: uuid.UUID) -> list[dict[str, object]]:
     """Every set of the session, in the order taken."""
-    session = _session(request, session_id, read="session-vitals")
+    session = session_for_api(request, session_id, read="session-vitals")
     rows = session.vitals.select_related("recorded_by").order_by("taken_at", "id")
     return [_vitals(row) for row in rows]
 
@@ -264,7 +239,7 @@ def list_session_alarms(
     request: AuthedRequest, session_id: uuid.UUID, open_only: bool = False
 ) -> list[dict[str, object]]:
     """The session's alarms, oldest first (raising the overdue-vitals alarm when due)."""
-    session = _session(request, session_id, read="session-alarms")
+    session = session_for_api(request, session_id, read="session-alarms")
     monitoring.check_overdue(Actor.from_request(request), session)
     alarms = session.alarms.select_related("vital_set", "acknowledged_by").order_by(
         "raised_at", "id"
@@ -279,7 +254,7 @@ def acknowledge_session_alarm(
     request: AuthedRequest, session_id: uuid.UUID, alarm_id: uuid.UUID, payload: MonitorAckIn
 ) -> dict[str, object]:
     """Close an open alarm with the action taken; a second acknowledgement is 409."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     alarm = Alarm.objects.filter(session=session, public_id=alarm_id).first()
     if alarm is None:
         raise Http404("No such alarm")
@@ -295,7 +270,7 @@ def record_session_infusion_event(
 ) -> Status[dict[str, object]]:
     """A pump event: start, pause, resume (optionally at a new rate), rate_change (rate and
     reason in `note`), stop. Start, pause, resume and stop move the session's state."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     event = events.record_infusion_event(
         Actor.from_request(request),
         session,
@@ -323,7 +298,7 @@ def record_session_scale(
     request: AuthedRequest, session_id: uuid.UUID, payload: MonitorScaleIn
 ) -> Status[dict[str, object]]:
     """A chair-side scale (cadss, moaas, aldrete, bprs-positive) at a protocol time point."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     scale = events.record_scale(
         Actor.from_request(request),
         session,
@@ -367,7 +342,7 @@ def record_session_clinical_event(
 ) -> Status[dict[str, object]]:
     """A side effect, an intervention (medication, dose, route) or an adverse event (grade
     1-5, seriousness criteria when serious)."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     data = payload.dict()
     event = events.record_clinical_event(
         Actor.from_request(request), session, data.pop("kind"), data.pop("description"), **data
@@ -380,7 +355,7 @@ def abort_infusion_session(
     request: AuthedRequest, session_id: uuid.UUID, payload: MonitorAbortIn
 ) -> dict[str, object]:
     """Stop a session after drug was given, with a reason (before that: cancel)."""
-    session = _session(request, session_id)
+    session = session_for_api(request, session_id)
     moved = events.abort_session(
         Actor.from_request(request), session, reason=payload.reason, at=payload.at
     )

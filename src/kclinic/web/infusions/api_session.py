@@ -25,15 +25,12 @@ from kclinic.web.audit.services import Actor, record
 from kclinic.web.common.views import AuthedRequest
 from kclinic.web.infusions import services_orders as orders
 from kclinic.web.infusions import services_session as services
+from kclinic.web.infusions.api_common import ErrorOut
 from kclinic.web.infusions.models import DoseCheck, DoseOrder, InfusionSession
 from kclinic.web.infusions.selectors import session_of
 
 router = Router(tags=["sessions"])
 SESSION = "/{uuid:session_id}"
-
-
-class ErrorOut(Schema):
-    error: dict[str, object]
 
 
 class ItemOut(Schema):

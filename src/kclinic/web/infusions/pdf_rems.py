@@ -13,14 +13,12 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from kclinic.domain import rems
 from kclinic.web.infusions.models import InfusionSession, RemsForm
-from kclinic.web.infusions.pdf import banner_table, watermark
+from kclinic.web.infusions.pdf_common import STYLES, banner_table, build, document
 
 # (section, ((field, label), ...)) in the order of the form; every field of the core's form.
 SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -78,8 +76,6 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )  # fmt: skip
 LABELS = {name: label for _, rows in SECTIONS for name, label in rows}
 
-_STYLES = getSampleStyleSheet()
-
 
 def shown(name: str, value: Any) -> str:
     """A stored JSON value as a person reads it."""
@@ -104,19 +100,13 @@ def rems_pdf(
 ) -> bytes:
     form = RemsForm.objects.filter(session=session).first()
     out = BytesIO()
-    doc = SimpleDocTemplate(
+    doc = document(
         out,
-        pagesize=A4,
         title=f"SPRAVATO REMS Patient Monitoring Form data {session.public_id}",
-        author="kclinic",
-        pageCompression=1 if compress else 0,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+        compress=compress,
     )
     story: list[Flowable] = [
-        Paragraph("SPRAVATO REMS Patient Monitoring Form: session data", _STYLES["Title"]),
+        Paragraph("SPRAVATO REMS Patient Monitoring Form: session data", STYLES["Title"]),
         banner_table(session),
         Spacer(1, 3 * mm),
         Paragraph(
@@ -126,7 +116,7 @@ def rems_pdf(
                 "(SPRAVATOrems.com, or fax 1-877-778-0091). Source: "
                 f"{rems.REMS_PROGRAM.url}"
             ),
-            _STYLES["Italic"],
+            STYLES["Italic"],
         ),
     ]
     for title, rows in SECTIONS:
@@ -143,8 +133,8 @@ def rems_pdf(
                 ]
             )
         )
-        story += [Paragraph(title, _STYLES["Heading4"]), table]
-    story.append(Paragraph("Status", _STYLES["Heading4"]))
+        story += [Paragraph(title, STYLES["Heading4"]), table]
+    story.append(Paragraph("Status", STYLES["Heading4"]))
     status = [f"Clinician confirmed the medicines: {shown('', data.get('medications_confirmed'))}"]
     if form is not None and form.completed_at is not None and form.completed_by is not None:
         when = timezone.localtime(form.completed_at).strftime("%Y-%m-%d %H:%M")
@@ -158,11 +148,7 @@ def rems_pdf(
     if form is not None and form.submitted_on is not None:
         ref = f", reference {form.submission_reference}" if form.submission_reference else ""
         status.append(f"Submitted on {form.submitted_on}{ref}")
-    story += [Paragraph(escape(line), _STYLES["BodyText"]) for line in status]
+    story += [Paragraph(escape(line), STYLES["BodyText"]) for line in status]
     complete = form is not None and form.completed_at is not None
-    if complete:
-        doc.build(story)
-    else:
-        mark = watermark("NOT COMPLETE")
-        doc.build(story, onFirstPage=mark, onLaterPages=mark)
+    build(doc, story, mark=None if complete else "NOT COMPLETE")
     return out.getvalue()

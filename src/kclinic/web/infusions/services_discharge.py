@@ -34,6 +34,7 @@ from kclinic.web.infusions.instructions import render_instructions
 from kclinic.web.infusions.models import Discharge, InfusionSession, VitalSet
 from kclinic.web.infusions.policies import discharge_policy
 from kclinic.web.infusions.services_lifecycle import apply_event, domain_session, lock
+from kclinic.web.infusions.services_monitoring import domain_reading
 
 MIN_OVERRIDE_REASON_CHARS = 10
 ALDRETE_ITEMS = ("activity", "respiration", "consciousness", "spo2")  # circulation computed
@@ -75,18 +76,6 @@ def latest_vitals(
     if until is not None:
         rows = rows.filter(taken_at__lte=until)
     return rows.order_by("taken_at", "id").last()
-
-
-def vital_signs(row: VitalSet) -> VitalSigns:
-    return VitalSigns(
-        int(row.systolic or 0),
-        int(row.diastolic or 0),
-        row.taken_at,
-        hr_bpm=row.heart_rate,
-        spo2_pct=row.spo2,
-        rr_per_min=row.respiratory_rate,
-        source=row.source,
-    )
 
 
 def current(assessment: Assessment) -> Assessment:
@@ -194,8 +183,8 @@ def readiness(
     moaas = latest_scale(session, "moaas", started, now)
     missing: dict[str, str] = {}
     placeholder = VitalSigns(*_PLACEHOLDER_BP, now)
-    baseline = vital_signs(base_row) if base_row else placeholder
-    latest = vital_signs(last_row) if last_row else baseline
+    baseline = domain_reading(base_row) if base_row else placeholder
+    latest = domain_reading(last_row) if last_row else baseline
     if base_row is None or last_row is None:
         gap = "no pre-dose (baseline) blood pressure" if base_row is None else None
         gap = gap or "no blood pressure recorded since dosing started"

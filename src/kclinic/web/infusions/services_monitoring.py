@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
 
 from kclinic.domain.errors import UnknownNameError, ValidationError
-from kclinic.domain.monitoring import SOURCES, VitalSigns, assess, highest_level, level_rank
+from kclinic.domain.monitoring import SOURCES, Alert, VitalSigns, assess, highest_level, level_rank
 from kclinic.web.accounts.policy import Action, require
 from kclinic.web.audit.services import Actor, record
 from kclinic.web.infusions.board import (
@@ -57,6 +57,7 @@ __all__ = [
     "open_alarms",
     "pump_progress",
     "record_vitals",
+    "stored_alerts",
     "volume_infused_ml",
 ]
 
@@ -118,6 +119,20 @@ def domain_reading(row: VitalSet) -> VitalSigns:
     )
 
 
+def stored_alerts(alerts: Iterable[Alert]) -> list[dict[str, Any]]:
+    """The core's alerts as a VitalSet keeps them (JSON), for the chart and the record."""
+    return [
+        {
+            "level": a.level,
+            "rule": a.rule,
+            "message": a.message,
+            "source": a.source.id,
+            "pending": a.pending,
+        }
+        for a in alerts
+    ]
+
+
 def record_vitals(
     actor: Actor,
     session: InfusionSession,
@@ -168,16 +183,7 @@ def record_vitals(
             source=source,
             device_id=device,
             level=highest_level(alerts) or "",
-            alerts=[
-                {
-                    "level": a.level,
-                    "rule": a.rule,
-                    "message": a.message,
-                    "source": a.source.id,
-                    "pending": a.pending,
-                }
-                for a in alerts
-            ],
+            alerts=stored_alerts(alerts),
             recorded_at=now,
             recorded_by=user,
         )

@@ -34,8 +34,8 @@ from kclinic.web.infusions.services_discharge import (
     baseline_vitals,
     dosing_times,
     session_scales,
-    vital_signs,
 )
+from kclinic.web.infusions.services_monitoring import domain_reading
 from kclinic.web.infusions.services_record import active_order
 
 FIELDS = tuple(f.name for f in fields(rems.PatientMonitoringForm) if f.name != "form_version")
@@ -197,7 +197,7 @@ def derive(session: InfusionSession, now: datetime) -> dict[str, Any]:
     done = Discharge.objects.filter(session=session).first()
     completed = done.at if done else now
     with_bp = session.vitals.filter(systolic__isnull=False, diastolic__isnull=False)
-    readings = [vital_signs(v) for v in with_bp]
+    readings = [domain_reading(v) for v in with_bp]
     bps = rems.form_blood_pressures(readings, start, completed)
     out.update(dict(zip(BP_FIELDS, bps, strict=True)))
     out["first_device_at"] = start
@@ -220,7 +220,7 @@ def suggestions(session: InfusionSession, user: User, now: datetime) -> dict[str
     base = baseline_vitals(session)
     if base is not None:
         out["vitals_acceptable_before_administration"] = not predose_check(
-            vital_signs(base), (), vital_policy()
+            domain_reading(base), (), vital_policy()
         )
     previous = (
         RemsForm.objects.filter(session__site=session.site)

@@ -34,7 +34,7 @@ from kclinic.web.courses.session_services import cancel_session
 from kclinic.web.infusions.models import InfusionSession, PrecheckResult, VitalSet
 from kclinic.web.infusions.policies import precheck_policy, vital_policy
 from kclinic.web.infusions.services_lifecycle import apply_event, lock
-from kclinic.web.infusions.services_monitoring import domain_reading
+from kclinic.web.infusions.services_monitoring import domain_reading, stored_alerts
 from kclinic.web.patients.services import record_measurement
 from kclinic.web.screenings.selectors import (
     current_consent,
@@ -257,16 +257,7 @@ def _store_vitals(
         symptoms=sorted(set(vitals.symptoms)),
         source=VitalSet.Source.MANUAL,
         level=highest_level(alerts) or "",
-        alerts=[
-            {
-                "level": a.level,
-                "rule": a.rule,
-                "message": a.message,
-                "source": a.source.id,
-                "pending": a.pending,
-            }
-            for a in alerts
-        ],
+        alerts=stored_alerts(alerts),
         recorded_at=at,
         recorded_by=user,
     )

@@ -27,11 +27,13 @@ from kclinic.web.infusions import services_session as checklist
 from kclinic.web.infusions.models import InfusionSession
 from kclinic.web.infusions.services_lifecycle import session_for
 from kclinic.web.inventory.models import Balance, Lot, Product
-from kclinic.web.screenings.models import ConsentDocument
-from kclinic.web.screenings.services import record_consent
 from tests.e2e.conftest import sign_in
 from tests.web.courses_factories import a_chair, a_course, a_plan, first_session
-from tests.web.infusions_factories_session import eligible_screening, scales_today
+from tests.web.infusions_factories_session import (
+    consent_on_file,
+    eligible_screening,
+    scales_today,
+)
 
 CHAIR = "Chair 1"
 ESKETAMINE_LOT = "SPR-2291"
@@ -162,24 +164,6 @@ def esketamine_devices(clinic: Any) -> Lot:
         schedule="CIII",
     )
     return stock_in_safe(clinic, product, ESKETAMINE_LOT, units=6)
-
-
-def consent_on_file(clinic: Any, code: str) -> None:
-    """The patient's signed consent to `code` (the document is made when the database has
-    none: a browser test's database is emptied between tests, seeded documents included)."""
-    document, _ = ConsentDocument.objects.get_or_create(
-        code=code,
-        version=1,
-        defaults={"title": code, "body": "Text.", "effective_from": dt.date(2025, 1, 1)},
-    )
-    record_consent(
-        Actor(clinic.nurse),
-        clinic.patient,
-        document,
-        timezone.localdate(),
-        "tablet",
-        clinic.prescriber,
-    )
 
 
 def booked_today(clinic: Any, modality: str) -> InfusionSession:

@@ -17,5 +17,6 @@ def staff(request: HttpRequest) -> dict[str, object]:
         "can_view_audit": allowed(user, Action.VIEW_AUDIT),
         "can_view_inventory": allowed(user, Action.VIEW_INVENTORY),
         "can_view_dashboard": allowed(user, Action.VIEW_DASHBOARD),
+        "can_send_self_report": allowed(user, Action.SEND_SELF_REPORT),
         "role_label": user.get_role_display(),
     }

@@ -33,7 +33,7 @@ from kclinic.web.audit.services import Actor
 from kclinic.web.courses.models import PlannedSession, TreatmentCourse
 from kclinic.web.courses.services import NewCourse, change_phase, create_course
 from kclinic.web.courses.session_services import complete_session, plan_sessions
-from kclinic.web.demo import ledger
+from kclinic.web.demo import ledger_plan
 from kclinic.web.demo.chairside import Team, Visit
 from kclinic.web.demo.stories import Story, script
 from kclinic.web.infusions.policies import precheck_policy
@@ -247,10 +247,10 @@ def _as_the_ledger_draws(planned: PlannedSession) -> tuple[Decimal, int]:
     """The vial strength (IV) or devices (esketamine) that ledger.py's seeded choice draws
     for this session, so that the order and the ledger tell the same story."""
     patient = planned.course.patient
-    pick = random.Random(f"{ledger.SEED}-{patient.mrn}-{planned.sequence}")
+    pick = random.Random(f"{ledger_plan.SEED}-{patient.mrn}-{planned.sequence}")
     if planned.course.modality == "esketamine":
         return Decimal(50), 2 if planned.sequence == 1 or pick.random() < 0.39 else 3
-    product = pick.choices(ledger.MIX[patient.site.code], ledger.SHARE)[0]
+    product = pick.choices(ledger_plan.MIX[patient.site.code], ledger_plan.SHARE)[0]
     return product.concentration_mg_per_ml or Decimal(50), 2
 
 
